@@ -1,0 +1,24 @@
+import type { Command } from "commander";
+import { decompileToYaml } from "@tgvx/compiler";
+import { Exit, writeFileAtomic } from "../io.js";
+import { loadEngine } from "../load-db.js";
+
+export function register(program: Command): void {
+  program
+    .command("decompile")
+    .summary("turn a database back into record YAML")
+    .description(
+      "Write the records of a tgvxdb as one YAML record file. Compiling that file with the database\n" +
+        "version (and build time) named in its header comment gives the identical database bytes.",
+    )
+    .argument("[db]", "database file (default: the one built from db-src/)")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .addHelpText("after", "\nExample:\n  tgvx decompile build/main.tgvxdb | tgvx compile - -o copy.tgvxdb && cmp build/main.tgvxdb copy.tgvxdb")
+    .action(async (dbArg: string | undefined, opts: { output?: string }) => {
+      const { engine } = await loadEngine(dbArg);
+      const yaml = decompileToYaml(engine.db);
+      if (opts.output) await writeFileAtomic(opts.output, yaml);
+      else process.stdout.write(yaml);
+      process.exitCode = Exit.clean;
+    });
+}

@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { Exit, formatBytes, printJson } from "../io.js";
+import { loadEngine } from "../load-db.js";
+
+export function register(program: Command): void {
+  program
+    .command("info")
+    .summary("show a database's versions, counts, sections and hash")
+    .description("Verify a tgvxdb (checksum, structure) and describe it. Without DB, the database built from db-src/.")
+    .argument("[db]", "database file")
+    .option("--json", "print as JSON")
+    .addHelpText("after", "\nExit status: 0 the database is valid, 2 it was refused (the message says why).")
+    .action(async (dbArg: string | undefined, opts: { json?: boolean }) => {
+      const { engine, path } = await loadEngine(dbArg);
+      const db = engine.db;
+      const i = db.info;
+      const types: Record<string, number> = {};
+      const anchors: Record<string, number> = {};
+      for (let r = 0; r < db.recordCount; r++) {
+        const rec = db.record(r);
+        types[`type${rec.type}`] = (types[`type${rec.type}`] ?? 0) + 1;
+        if (rec.detect) anchors[rec.detect.anchor] = (anchors[rec.detect.anchor] ?? 0) + 1;
+      }
+      const modules = db.modules();
+      if (opts.json) {
+        printJson({ path, ...i, recordTypes: types, anchors, modules, bytesPerRecord: i.recordCount ? i.fileLength / i.recordCount : 0 });
+      } else {
+        const line = (k: string, v: string | number) => process.stdout.write(`${k.padEnd(18)}${v}\n`);
+        line("Database", path);
+        line("Format version", i.formatVersion);
+        line("Database version", i.dbVersion);
+        line("Build time", i.buildTime ? new Date(i.buildTime * 1000).toISOString() : "not stamped (reproducible build)");
+        line("Signed", i.signed ? "yes" : "no");
+        line("Records", `${i.recordCount} (${Object.entries(types).map(([k, n]) => `${k}: ${n}`).join(", ") || "none"})`);
+        line("Anchors", Object.entries(anchors).map(([k, n]) => `${k}: ${n}`).join(", ") || "none");
+        line("Index", `${i.windowCount} distinct windows, ${i.probeCount} probes, ${i.keyCount} keys`);
+        line("Modules needed", modules.join(", ") || "none");
+        line("Size", `${formatBytes(i.fileLength)} (${i.recordCount ? (i.fileLength / i.recordCount).toFixed(1) : 0} bytes/record)`);
+        line("SHA-256", i.sha256);
+        process.stdout.write("Sections:\n");
+        for (const s of i.sections)
+          process.stdout.write(`  ${s.name}  offset ${String(s.offset).padStart(9)}  ${formatBytes(s.length).padStart(10)}  ${s.count} items\n`);
+      }
+      process.exitCode = Exit.clean;
+    });
+}

@@ -1,0 +1,69 @@
+/** File and output helpers shared by the commands. */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Exit codes scripts can trust, as clamscan's. */
+export const Exit = { clean: 0, found: 1, error: 2 } as const;
+
+/** A failure the user can act on: printed as `tgvx: message`, exit 2, no stack trace. */
+export class UserError extends Error {
+  override readonly name = "UserError";
+}
+
+/** Write through a temp file in the same folder, fsync, then rename: readers never see half a file. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  const tmp = join(dirname(resolve(path)), `.${randomBytes(6).toString("hex")}.tmp`);
+  const fh = await open(tmp, "wx");
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/** The repository (or installation) root: where `npm run main` leaves build/main.tgvxdb. */
+export function projectRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+}
+
+export const DEFAULT_DB_RELATIVE = "build/main.tgvxdb";
+
+/** --db, else $TGVX_DB, else the database the main job builds from db-src/. */
+export function resolveDbPath(given: string | undefined): string {
+  if (given) return given;
+  if (process.env.TGVX_DB) return process.env.TGVX_DB;
+  const p = join(projectRoot(), DEFAULT_DB_RELATIVE);
+  if (!existsSync(p))
+    throw new UserError(`no database given and ${p} does not exist: run \`npm run main\` (compiles db-src/) or pass --db FILE`);
+  return p;
+}
+
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}

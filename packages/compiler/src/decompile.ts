@@ -1,0 +1,48 @@
+/**
+ * tgvxdb -> record YAML that compiles back to the identical bytes (given the same database
+ * version and build time, which the header comment states).
+ */
+import type { Database } from "@tgvx/engine";
+import { Document, isScalar, visit } from "yaml";
+
+const HEX_KEYS = new Set(["id", "offset", "length", "crc", "at"]);
+
+export function decompileToYaml(db: Database): string {
+  const records = [];
+  for (let row = 0; row < db.recordCount; row++) {
+    const r = db.record(row);
+    const out: Record<string, unknown> = { id: r.id, rev: r.rev, name: r.name, type: r.type, status: r.status };
+    if (r.category !== "virus") out.category = r.category;
+    if (r.attributes.length) out.attributes = r.attributes;
+    if (r.detect) {
+      const d = r.detect;
+      const hex = (b: number) => b.toString(16).toUpperCase().padStart(2, "0");
+      const detect: Record<string, unknown> = { anchor: d.anchor };
+      if (d.at !== 0) detect.at = d.at;
+      detect.first = `${hex(d.first[0])} ${hex(d.first[1])}`;
+      if (d.filetypes.length) detect.filetypes = d.filetypes;
+      detect.windows = d.windows.map((w) => ({ offset: w.offset, length: w.length, crc: w.crc }));
+      out.detect = detect;
+    }
+    if (r.module !== undefined) out.module = r.module;
+    if (r.args !== undefined) out.args = JSON.parse(r.args);
+    if (r.clean !== undefined) out.clean = JSON.parse(r.clean);
+    records.push(out);
+  }
+  const doc = new Document({ records });
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && HEX_KEYS.has(String(pair.key.value)) && isScalar(pair.value) && typeof pair.value.value === "number")
+        pair.value.format = "HEX";
+    },
+    Map(_, map) {
+      if (map.items.some((p) => isScalar(p.key) && p.key.value === "crc")) map.flow = true;
+    },
+  });
+  const i = db.info;
+  const head = [
+    `# Decompiled from a tgvxdb: database version ${i.dbVersion}, ${i.recordCount} records, sha256 ${i.sha256}`,
+    `# Recompile with: tgvx compile FILE --db-version ${i.dbVersion}${i.buildTime ? ` --build-time ${i.buildTime}` : ""}`,
+  ];
+  return `${head.join("\n")}\n${doc.toString({ lineWidth: 0 })}`;
+}

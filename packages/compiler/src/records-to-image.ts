@@ -1,0 +1,64 @@
+/** The record model -> the database image the engine's writer lays out. */
+import {
+  Anchor,
+  ATTRIBUTE_NAMES,
+  CATEGORY_NAMES,
+  FileType,
+  STATUS_NAMES,
+  type DatabaseImage,
+  type RecordImage,
+} from "@tgvx/engine";
+import type { LoadedRecord, VirusRecord } from "@tgvx/records";
+
+/** JSON with object keys sorted at every level, so equal values give equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+export function parseHexWord(s: string): number {
+  const hex = s.replace(/ /g, "");
+  return parseInt(hex.slice(0, 2), 16) | (parseInt(hex.slice(2, 4), 16) << 8);
+}
+
+export function recordToImage(r: VirusRecord): RecordImage {
+  const img: RecordImage = {
+    id: r.id,
+    rev: r.rev,
+    type: r.type,
+    status: STATUS_NAMES.indexOf(r.status),
+    name: r.name,
+    category: CATEGORY_NAMES.indexOf(r.category ?? "virus"),
+    attributes: (r.attributes ?? []).reduce((bits, a) => bits | (1 << ATTRIBUTE_NAMES.indexOf(a)), 0) >>> 0,
+  };
+  if (r.detect) {
+    const d = r.detect;
+    img.detect = {
+      anchor: Anchor[d.anchor],
+      at: d.at ?? 0,
+      first: parseHexWord(d.first),
+      filetypes: (d.filetypes ?? []).reduce((bits, t) => bits | FileType[t], 0) >>> 0,
+      windows: [d.windows[0], d.windows[1]],
+    };
+  }
+  if (r.module !== undefined) img.module = r.module;
+  if (r.args !== undefined) img.args = canonicalJson(r.args);
+  if (r.clean !== undefined) img.clean = canonicalJson(r.clean);
+  return img;
+}
+
+export interface ImageOptions {
+  dbVersion?: number;
+  buildTime?: number;
+}
+
+export function recordsToImage(records: readonly LoadedRecord[], options: ImageOptions = {}): DatabaseImage {
+  return {
+    dbVersion: options.dbVersion ?? 1,
+    buildTime: options.buildTime ?? 0,
+    records: records.map((lr) => recordToImage(lr.record)),
+  };
+}

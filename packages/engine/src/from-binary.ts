@@ -1,0 +1,341 @@
+/**
+ * Reads a tgvxdb: checks magic, declared length, digest, format version and every section and
+ * cross-reference before anything is trusted, then serves records straight from the bytes (a
+ * DataView; no per-record objects are made on load).
+ */
+import { DatabaseError } from "./errors.js";
+import { ANCHOR_NAMES, FILE_TYPE_NAMES, type AnchorName, type FileTypeName } from "./file-type.js";
+import { sha256, toHex } from "./sha256.js";
+import * as L from "./tgvxdb-layout.js";
+import {
+  ATTRIBUTE_NAMES,
+  CATEGORY_NAMES,
+  STATUS_NAMES,
+  attributeNames,
+  type AttributeName,
+  type CategoryName,
+  type RecordType,
+  type StatusName,
+} from "./vocabulary.js";
+
+export interface SectionInfo {
+  name: string;
+  offset: number;
+  length: number;
+  count: number;
+}
+
+export interface DatabaseInfo {
+  formatVersion: number;
+  dbVersion: number;
+  recordCount: number;
+  /** Seconds since the epoch, 0 when the build was not stamped. */
+  buildTime: number;
+  signed: boolean;
+  fileLength: number;
+  sha256: string;
+  sections: SectionInfo[];
+  windowCount: number;
+  probeCount: number;
+  keyCount: number;
+}
+
+/** A record materialised for display, decompiling or reports (made on demand, never on load). */
+export interface RecordView {
+  row: number;
+  id: number;
+  rev: number;
+  type: RecordType;
+  status: StatusName;
+  name: string;
+  category: CategoryName;
+  attributes: AttributeName[];
+  detect?: {
+    anchor: AnchorName;
+    at: number;
+    /** Two bytes, byte 0 first. */
+    first: [number, number];
+    filetypes: FileTypeName[];
+    windows: [{ offset: number; length: number; crc: number }, { offset: number; length: number; crc: number }];
+  };
+  module?: string;
+  args?: string;
+  clean?: string;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+export class Database {
+  /** @internal */ readonly view: DataView;
+  /** @internal */ readonly recs: number;
+  /** @internal */ readonly wins: number;
+  /** @internal */ readonly probes: number;
+  /** @internal */ readonly keys: number;
+  /** @internal */ readonly cand: number;
+  /** @internal */ readonly strs: number;
+  readonly recordCount: number;
+  readonly windowCount: number;
+  readonly probeCount: number;
+  readonly keyCount: number;
+  readonly candCount: number;
+  private readonly strLen: number;
+
+  /** @internal Use `openDatabase`. */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly info: DatabaseInfo,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const s = (n: string) => info.sections.find((x) => x.name === n)!;
+    this.recs = s("RECS").offset;
+    this.wins = s("WINS").offset;
+    this.probes = s("PROB").offset;
+    this.keys = s("KEYS").offset;
+    this.cand = s("CAND").offset;
+    this.strs = s("STRS").offset;
+    this.strLen = s("STRS").length;
+    this.recordCount = s("RECS").count;
+    this.windowCount = s("WINS").count;
+    this.probeCount = s("PROB").count;
+    this.keyCount = s("KEYS").count;
+    this.candCount = s("CAND").count;
+  }
+
+  /** @internal String at a ref (bounds were checked on open). */
+  string(ref: number): string | undefined {
+    if (ref === L.NONE) return undefined;
+    const len = this.view.getUint32(this.strs + ref, true);
+    const at = this.bytes.byteOffset + this.strs + ref + 4;
+    return decoder.decode(new Uint8Array(this.bytes.buffer, at, len));
+  }
+
+  /** @internal Validates a string ref; returns an error text or undefined. */
+  checkString(ref: number): string | undefined {
+    if (ref === L.NONE) return undefined;
+    if (ref + 4 > this.strLen) return `string ref ${ref} outside STRS (${this.strLen} bytes)`;
+    const len = this.view.getUint32(this.strs + ref, true);
+    if (ref + 4 + len > this.strLen) return `string at ${ref} of ${len} bytes runs past STRS`;
+    return undefined;
+  }
+
+  rowOffset(row: number): number {
+    return this.recs + row * L.ROW_SIZE;
+  }
+
+  recordId(row: number): number {
+    return this.view.getUint32(this.rowOffset(row) + L.R_ID, true);
+  }
+
+  recordName(row: number): string {
+    return this.string(this.view.getUint32(this.rowOffset(row) + L.R_NAME, true)) ?? "";
+  }
+
+  /** Row of a record id, or -1 (binary search: rows are sorted by id). */
+  findRow(id: number): number {
+    let lo = 0;
+    let hi = this.recordCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.recordId(mid);
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  record(row: number): RecordView {
+    const v = this.view;
+    const o = this.rowOffset(row);
+    const attrs = v.getUint32(o + L.R_ATTRIBUTES, true);
+    const anchor = v.getUint8(o + L.R_ANCHOR);
+    const out: RecordView = {
+      row,
+      id: v.getUint32(o + L.R_ID, true),
+      rev: v.getUint16(o + L.R_REV, true),
+      type: v.getUint8(o + L.R_TYPE) as RecordType,
+      status: STATUS_NAMES[v.getUint8(o + L.R_STATUS)],
+      name: this.recordName(row),
+      category: CATEGORY_NAMES[v.getUint8(o + L.R_CATEGORY)],
+      attributes: attributeNames(attrs),
+    };
+    if (anchor !== L.NO_DETECT) {
+      const win = (i: number, crc: number) => ({
+        offset: v.getInt32(this.wins + i * L.WIN_SIZE + 4, true),
+        length: v.getUint32(this.wins + i * L.WIN_SIZE + 8, true),
+        crc,
+      });
+      const ft = v.getUint32(o + L.R_FILETYPES, true);
+      const first = v.getUint16(o + L.R_FIRST, true);
+      out.detect = {
+        anchor: ANCHOR_NAMES[anchor],
+        at: v.getInt32(o + L.R_AT, true),
+        first: [first & 0xff, first >>> 8],
+        filetypes: FILE_TYPE_NAMES.filter((_, i) => (ft >>> i) & 1),
+        windows: [
+          win(v.getUint32(o + L.R_WIN1, true), v.getUint32(o + L.R_CRC1, true)),
+          win(v.getUint32(o + L.R_WIN2, true), v.getUint32(o + L.R_CRC2, true)),
+        ],
+      };
+    }
+    const module = this.string(v.getUint32(o + L.R_MODULE, true));
+    const args = this.string(v.getUint32(o + L.R_ARGS, true));
+    const clean = this.string(v.getUint32(o + L.R_CLEAN, true));
+    if (module !== undefined) out.module = module;
+    if (args !== undefined) out.args = args;
+    if (clean !== undefined) out.clean = clean;
+    return out;
+  }
+
+  /** Names of the modules the records need (types 1/2 detection, processing modules). */
+  modules(): string[] {
+    const names = new Set<string>();
+    for (let r = 0; r < this.recordCount; r++) {
+      const m = this.string(this.view.getUint32(this.rowOffset(r) + L.R_MODULE, true));
+      if (m !== undefined) names.add(m);
+    }
+    return [...names].sort();
+  }
+}
+
+/** The SHA-256 a database's header claims (hex), read without verifying anything. */
+export function storedDigest(bytes: Uint8Array): string {
+  return toHex(bytes.subarray(L.H_DIGEST, L.H_DIGEST + 32));
+}
+
+function fail(code: ConstructorParameters<typeof DatabaseError>[0], msg: string): never {
+  throw new DatabaseError(code, msg);
+}
+
+/**
+ * Open and verify a tgvxdb. Throws `DatabaseError` (with a code) for anything that is not a
+ * whole, intact database of a format this engine reads.
+ */
+export async function openDatabase(bytes: Uint8Array): Promise<Database> {
+  if (bytes.length < L.HEADER_SIZE)
+    fail("TOO_SHORT", `not a tgvxdb database: ${bytes.length} bytes is shorter than the ${L.HEADER_SIZE}-byte header`);
+  for (let i = 0; i < L.MAGIC.length; i++)
+    if (bytes[i] !== L.MAGIC[i]) fail("BAD_MAGIC", "not a tgvxdb database (bad magic); is this the right file?");
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declared = v.getUint32(L.H_FILE_LENGTH, true);
+  if (declared !== bytes.length)
+    fail(
+      "TRUNCATED",
+      `database is ${bytes.length} bytes but its header declares ${declared}: the file is ${bytes.length < declared ? "truncated" : "corrupt or has trailing data"}; download or compile it again`,
+    );
+  const digest = await sha256(bytes.subarray(L.COVERED_FROM));
+  const stored = bytes.subarray(L.H_DIGEST, L.H_DIGEST + 32);
+  if (!digest.every((b, i) => b === stored[i]))
+    fail(
+      "CHECKSUM_MISMATCH",
+      `database checksum mismatch: content SHA-256 is ${toHex(digest)} but the header says ${toHex(stored)}; the file is corrupt, download or compile it again`,
+    );
+  if (!(v.getUint32(L.H_FLAGS, true) & L.FLAG_SIGNED) && bytes.subarray(L.H_SIGNATURE, L.COVERED_FROM).some((b) => b !== 0))
+    fail("CHECKSUM_MISMATCH", "database header is damaged: an unsigned database carries signature bytes; download or compile it again");
+  const format = v.getUint16(L.H_FORMAT_VERSION, true);
+  if (format !== L.FORMAT_VERSION)
+    fail("UNSUPPORTED_FORMAT", `database format version ${format}; this engine reads version ${L.FORMAT_VERSION}: update the engine or build the database for it`);
+  if (v.getUint16(L.H_HEADER_SIZE, true) !== L.HEADER_SIZE)
+    fail("MALFORMED", `header size ${v.getUint16(L.H_HEADER_SIZE, true)}, expected ${L.HEADER_SIZE}`);
+
+  const count = v.getUint32(L.H_SECTION_COUNT, true);
+  const table = v.getUint32(L.H_SECTION_TABLE, true);
+  if (count > L.MAX_SECTIONS || table < L.HEADER_SIZE || table + count * L.SECTION_ENTRY_SIZE > bytes.length)
+    fail("MALFORMED", `section table (${count} entries at ${table}) does not fit the ${bytes.length}-byte file`);
+  const sections: SectionInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = table + i * L.SECTION_ENTRY_SIZE;
+    const s = {
+      name: L.tagName(v.getUint32(e, true)),
+      offset: v.getUint32(e + 4, true),
+      length: v.getUint32(e + 8, true),
+      count: v.getUint32(e + 12, true),
+    };
+    if (s.offset % 8 || s.offset < table + count * L.SECTION_ENTRY_SIZE || s.offset + s.length > bytes.length)
+      fail("MALFORMED", `section ${s.name} at ${s.offset} (+${s.length}) is misaligned or outside the ${bytes.length}-byte file`);
+    if (sections.some((x) => x.name === s.name)) fail("MALFORMED", `section ${s.name} appears twice`);
+    sections.push(s);
+  }
+  const sizes: Record<string, number> = { RECS: L.ROW_SIZE, WINS: L.WIN_SIZE, PROB: L.PROBE_SIZE, KEYS: L.KEY_SIZE, CAND: 4 };
+  for (const name of L.SECTION_ORDER) {
+    const s = sections.find((x) => x.name === name);
+    if (!s) fail("MALFORMED", `required section ${name} is missing`);
+    const size = sizes[name];
+    if (size && s.length !== s.count * size)
+      fail("MALFORMED", `section ${name} is ${s.length} bytes for ${s.count} items of ${size} bytes`);
+  }
+  const recordCount = v.getUint32(L.H_RECORD_COUNT, true);
+  const buildTime = v.getUint32(L.H_BUILD_TIME_LO, true) + v.getUint32(L.H_BUILD_TIME_HI, true) * 0x100000000;
+  const info: DatabaseInfo = {
+    formatVersion: format,
+    dbVersion: v.getUint32(L.H_DB_VERSION, true),
+    recordCount,
+    buildTime,
+    signed: (v.getUint32(L.H_FLAGS, true) & L.FLAG_SIGNED) !== 0,
+    fileLength: bytes.length,
+    sha256: toHex(digest),
+    sections,
+    windowCount: 0,
+    probeCount: 0,
+    keyCount: 0,
+  };
+  const db = new Database(bytes, info);
+  info.windowCount = db.windowCount;
+  info.probeCount = db.probeCount;
+  info.keyCount = db.keyCount;
+  if (db.recordCount !== recordCount) fail("MALFORMED", `header says ${recordCount} records, RECS holds ${db.recordCount}`);
+  checkCrossReferences(db);
+  return db;
+}
+
+/** Every reference inside the database points where it may, so scans never read out of bounds. */
+function checkCrossReferences(db: Database): void {
+  const v = db.view;
+  for (let i = 0; i < db.windowCount; i++)
+    if (v.getUint8(db.wins + i * L.WIN_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `window ${i} has an unknown anchor`);
+  for (let i = 0; i < db.probeCount; i++)
+    if (v.getUint8(db.probes + i * L.PROBE_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `probe ${i} has an unknown anchor`);
+  let prevId = -1;
+  for (let r = 0; r < db.recordCount; r++) {
+    const o = db.rowOffset(r);
+    const id = v.getUint32(o + L.R_ID, true);
+    const where = `record row ${r} (id ${id})`;
+    if (id <= prevId) fail("MALFORMED", `${where}: rows are not sorted by unique id`);
+    prevId = id;
+    const type = v.getUint8(o + L.R_TYPE);
+    if (type < 1 || type > 4) fail("MALFORMED", `${where}: record type ${type}`);
+    if (v.getUint8(o + L.R_STATUS) >= STATUS_NAMES.length) fail("MALFORMED", `${where}: unknown status`);
+    if (v.getUint8(o + L.R_CATEGORY) >= CATEGORY_NAMES.length) fail("MALFORMED", `${where}: unknown category`);
+    if (v.getUint32(o + L.R_ATTRIBUTES, true) >>> ATTRIBUTE_NAMES.length) fail("MALFORMED", `${where}: unknown attribute bits`);
+    if (v.getUint32(o + L.R_FILETYPES, true) >>> FILE_TYPE_NAMES.length) fail("MALFORMED", `${where}: unknown file-type bits`);
+    for (const f of [L.R_NAME, L.R_MODULE, L.R_ARGS, L.R_CLEAN]) {
+      const err = db.checkString(v.getUint32(o + f, true));
+      if (err) fail("MALFORMED", `${where}: ${err}`);
+    }
+    if (v.getUint32(o + L.R_NAME, true) === L.NONE) fail("MALFORMED", `${where}: no name`);
+    const anchor = v.getUint8(o + L.R_ANCHOR);
+    const detects = type === 3 || type === 4;
+    if (detects !== (anchor !== L.NO_DETECT)) fail("MALFORMED", `${where}: type ${type} with anchor ${anchor}`);
+    if (!detects) continue;
+    if (anchor >= ANCHOR_NAMES.length) fail("MALFORMED", `${where}: unknown anchor ${anchor}`);
+    for (const f of [L.R_WIN1, L.R_WIN2]) {
+      const w = v.getUint32(o + f, true);
+      if (w >= db.windowCount || v.getUint8(db.wins + w * L.WIN_SIZE) !== anchor)
+        fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
+    }
+  }
+  let prevKey = -1;
+  for (let k = 0; k < db.keyCount; k++) {
+    const key = v.getUint32(db.keys + k * L.KEY_SIZE, true);
+    const start = v.getUint32(db.keys + k * L.KEY_SIZE + 4, true);
+    const end = k + 1 < db.keyCount ? v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true) : db.candCount;
+    if (key <= prevKey) fail("MALFORMED", `index key ${k} out of order`);
+    prevKey = key;
+    if (key >>> 16 >= db.probeCount) fail("MALFORMED", `index key ${k} names probe ${key >>> 16} of ${db.probeCount}`);
+    if (start > end || end > db.candCount) fail("MALFORMED", `index key ${k} has candidate run ${start}..${end} of ${db.candCount}`);
+  }
+  for (let c = 0; c < db.candCount; c++) {
+    const row = v.getUint32(db.cand + 4 * c, true);
+    if (row >= db.recordCount) fail("MALFORMED", `candidate ${c} names row ${row} of ${db.recordCount}`);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * @tgvx/engine — the embeddable core: the tgvxdb layout (reader and writer), database
+ * verification, file-type recognition and anchors, and detection. No Node API is used here,
+ * so it runs unchanged in browsers and workers.
+ */
+export { Engine, type Detection, type LoadOptions, type ScanOptions, type ScanResult, type ScanStats } from "./engine.js";
+export { DatabaseError, type DatabaseErrorCode } from "./errors.js";
+export { Database, openDatabase, storedDigest, type DatabaseInfo, type RecordView, type SectionInfo } from "./from-binary.js";
+export { encodeDatabase, type DatabaseImage, type DetectImage, type RecordImage, type WindowImage } from "./to-binary.js";
+export {
+  ANCHOR_NAMES,
+  Anchor,
+  FILE_TYPE_NAMES,
+  FileType,
+  NO_ANCHOR,
+  analyzeObject,
+  fileTypeNames,
+  type AnchorName,
+  type FileTypeName,
+  type ObjectInfo,
+  type ObjectWarning,
+} from "./file-type.js";
+export { crc32 } from "./crc32.js";
+export { sha256, toHex } from "./sha256.js";
+export {
+  ATTRIBUTE_NAMES,
+  CATEGORY_NAMES,
+  RECORD_TYPES,
+  STATUS_NAMES,
+  attributeBits,
+  attributeNames,
+  type AttributeName,
+  type CategoryName,
+  type RecordType,
+  type StatusName,
+} from "./vocabulary.js";
+export { FORMAT_VERSION, HEADER_SIZE, MAGIC } from "./tgvxdb-layout.js";

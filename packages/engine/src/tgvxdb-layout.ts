@@ -1,0 +1,99 @@
+/**
+ * The tgvxdb binary layout: the one definition both the writer (`to-binary.ts`, used by the
+ * compiler) and the reader (`from-binary.ts`, used by the engine) follow. Little-endian.
+ *
+ *   header (160 bytes)
+ *     0   magic "TGVXDB\x1a\n"
+ *     8   SHA-256 of bytes [COVERED_FROM, fileLength)
+ *     40  ed25519 signature over the digest (zeros when unsigned)
+ *     104 key id: first 8 bytes of SHA-256(public key) (zeros when unsigned)
+ *     112 u16 format version, u16 header size, u32 flags, u32 database version,
+ *         u32 record count, u32 build time lo, u32 build time hi (seconds, 0 = none),
+ *         u32 file length, u32 section count, u32 section table offset, 12 reserved bytes
+ *   section table: per section u32 tag, u32 offset, u32 length, u32 item count
+ *   sections, each starting on an 8-byte boundary (zero padding between):
+ *     RECS  fixed-width record rows (ROW_SIZE bytes), sorted by id
+ *     WINS  distinct CRC windows (anchor, offset, length), sorted; records refer to them by
+ *           index, so a window shared by many records is hashed once per scanned object
+ *     PROB  distinct probes (anchor, at): the places a first word is read from
+ *     KEYS  sorted (probe << 16 | first word) keys, each with the start of its CAND run
+ *     CAND  record row numbers, one run per key: the candidates for that (probe, word)
+ *     STRS  strings: u32 byte length + UTF-8, referred to by byte offset
+ */
+
+export const MAGIC = Uint8Array.of(0x54, 0x47, 0x56, 0x58, 0x44, 0x42, 0x1a, 0x0a);
+export const FORMAT_VERSION = 1;
+export const HEADER_SIZE = 160;
+export const COVERED_FROM = 112;
+
+export const H_DIGEST = 8;
+export const H_SIGNATURE = 40;
+export const H_KEY_ID = 104;
+export const H_FORMAT_VERSION = 112;
+export const H_HEADER_SIZE = 114;
+export const H_FLAGS = 116;
+export const H_DB_VERSION = 120;
+export const H_RECORD_COUNT = 124;
+export const H_BUILD_TIME_LO = 128;
+export const H_BUILD_TIME_HI = 132;
+export const H_FILE_LENGTH = 136;
+export const H_SECTION_COUNT = 140;
+export const H_SECTION_TABLE = 144;
+
+export const FLAG_SIGNED = 1;
+
+export const SECTION_ENTRY_SIZE = 16;
+export const MAX_SECTIONS = 64;
+
+function tag(s: string): number {
+  return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | ((s.charCodeAt(3) << 24) >>> 0);
+}
+export function tagName(t: number): string {
+  return String.fromCharCode(t & 0xff, (t >>> 8) & 0xff, (t >>> 16) & 0xff, t >>> 24);
+}
+
+export const Section = {
+  RECS: tag("RECS"),
+  WINS: tag("WINS"),
+  PROB: tag("PROB"),
+  KEYS: tag("KEYS"),
+  CAND: tag("CAND"),
+  STRS: tag("STRS"),
+} as const;
+export type SectionName = keyof typeof Section;
+/** Order sections are written in. */
+export const SECTION_ORDER: readonly SectionName[] = ["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS"];
+
+/** Record row. */
+export const ROW_SIZE = 64;
+export const R_ID = 0; // u32
+export const R_REV = 4; // u16
+export const R_TYPE = 6; // u8: 1..4
+export const R_STATUS = 7; // u8: index in STATUS_NAMES
+export const R_NAME = 8; // u32 string ref
+export const R_CATEGORY = 12; // u8: index in CATEGORY_NAMES
+export const R_ANCHOR = 13; // u8: Anchor value, NO_DETECT for module records
+export const R_FIRST = 14; // u16: first word, byte 0 in the low half
+export const R_ATTRIBUTES = 16; // u32 bit set over ATTRIBUTE_NAMES
+export const R_FILETYPES = 20; // u32 FileType bit set, 0 = any (type 3)
+export const R_AT = 24; // i32 offset of the first word from the anchor
+export const R_WIN1 = 28; // u32 index into WINS
+export const R_CRC1 = 32; // u32
+export const R_WIN2 = 36; // u32
+export const R_CRC2 = 40; // u32
+export const R_MODULE = 44; // u32 string ref or NONE
+export const R_ARGS = 48; // u32 string ref (canonical JSON) or NONE
+export const R_CLEAN = 52; // u32 string ref (canonical JSON) or NONE
+// 56..63 reserved, zero
+
+export const NO_DETECT = 0xff;
+export const NONE = 0xffffffff;
+
+export const WIN_SIZE = 12; // u8 anchor, 3 zero bytes, i32 offset, u32 length
+export const PROBE_SIZE = 8; // u8 anchor, 3 zero bytes, i32 at
+export const KEY_SIZE = 8; // u32 key, u32 start in CAND
+export const MAX_PROBES = 0xffff;
+
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}

@@ -1,0 +1,217 @@
+/**
+ * Writes a tgvxdb from a database image. Everything derived (window table, probes, index,
+ * string table) is built here, in a fixed order, so equal images give byte-identical files.
+ */
+import { sha256 } from "./sha256.js";
+import * as L from "./tgvxdb-layout.js";
+
+export interface WindowImage {
+  offset: number;
+  length: number;
+  crc: number;
+}
+
+export interface DetectImage {
+  /** Anchor value (see `Anchor`). */
+  anchor: number;
+  at: number;
+  /** First word: byte 0 in the low 8 bits. */
+  first: number;
+  /** FileType bit set; 0 = any. */
+  filetypes: number;
+  windows: readonly [WindowImage, WindowImage];
+}
+
+export interface RecordImage {
+  id: number;
+  rev: number;
+  type: 1 | 2 | 3 | 4;
+  /** Index in STATUS_NAMES. */
+  status: number;
+  name: string;
+  /** Index in CATEGORY_NAMES. */
+  category: number;
+  /** Bit set over ATTRIBUTE_NAMES. */
+  attributes: number;
+  detect?: DetectImage;
+  module?: string;
+  /** Canonical JSON. */
+  args?: string;
+  /** Canonical JSON. */
+  clean?: string;
+}
+
+export interface DatabaseImage {
+  dbVersion: number;
+  /** Seconds since the epoch; omitted = 0, so builds stay reproducible. */
+  buildTime?: number;
+  records: readonly RecordImage[];
+}
+
+class StringTable {
+  private readonly refs = new Map<string, number>();
+  private readonly parts: Uint8Array[] = [];
+  private size = 0;
+  private readonly enc = new TextEncoder();
+
+  ref(s: string | undefined): number {
+    if (s === undefined) return L.NONE;
+    const known = this.refs.get(s);
+    if (known !== undefined) return known;
+    const body = this.enc.encode(s);
+    const head = new Uint8Array(4);
+    new DataView(head.buffer).setUint32(0, body.length, true);
+    const at = this.size;
+    this.parts.push(head, body);
+    this.size += 4 + body.length;
+    this.refs.set(s, at);
+    return at;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let p = 0;
+    for (const part of this.parts) {
+      out.set(part, p);
+      p += part.length;
+    }
+    return out;
+  }
+}
+
+function cmp(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Build the sections of a database image. */
+function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8Array; count: number }> {
+  const records = [...img.records].sort((a, b) => cmp(a.id, b.id));
+  for (let i = 1; i < records.length; i++)
+    if (records[i].id === records[i - 1].id) throw new RangeError(`duplicate record id ${records[i].id}`);
+
+  const winKey = (anchor: number, w: { offset: number; length: number }) => `${anchor}:${w.offset}:${w.length}`;
+  const wins = new Map<string, { anchor: number; offset: number; length: number }>();
+  const probes = new Map<string, { anchor: number; at: number }>();
+  for (const r of records) {
+    if (!r.detect) continue;
+    const d = r.detect;
+    for (const w of d.windows) wins.set(winKey(d.anchor, w), { anchor: d.anchor, offset: w.offset, length: w.length });
+    probes.set(`${d.anchor}:${d.at}`, { anchor: d.anchor, at: d.at });
+  }
+  const winList = [...wins.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
+  const winIndex = new Map(winList.map((w, i) => [winKey(w.anchor, w), i]));
+  const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
+  if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
+  const probeIndex = new Map(probeList.map((p, i) => [`${p.anchor}:${p.at}`, i]));
+
+  const strings = new StringTable();
+  const recs = new Uint8Array(records.length * L.ROW_SIZE);
+  const rv = new DataView(recs.buffer);
+  const keyRows = new Map<number, number[]>();
+  records.forEach((r, row) => {
+    const o = row * L.ROW_SIZE;
+    rv.setUint32(o + L.R_ID, r.id, true);
+    rv.setUint16(o + L.R_REV, r.rev, true);
+    rv.setUint8(o + L.R_TYPE, r.type);
+    rv.setUint8(o + L.R_STATUS, r.status);
+    rv.setUint32(o + L.R_NAME, strings.ref(r.name), true);
+    rv.setUint8(o + L.R_CATEGORY, r.category);
+    rv.setUint32(o + L.R_ATTRIBUTES, r.attributes >>> 0, true);
+    const d = r.detect;
+    if (d) {
+      rv.setUint8(o + L.R_ANCHOR, d.anchor);
+      rv.setUint16(o + L.R_FIRST, d.first, true);
+      rv.setUint32(o + L.R_FILETYPES, d.filetypes >>> 0, true);
+      rv.setInt32(o + L.R_AT, d.at, true);
+      rv.setUint32(o + L.R_WIN1, winIndex.get(winKey(d.anchor, d.windows[0]))!, true);
+      rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
+      rv.setUint32(o + L.R_WIN2, winIndex.get(winKey(d.anchor, d.windows[1]))!, true);
+      rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
+      const key = ((probeIndex.get(`${d.anchor}:${d.at}`)! << 16) | d.first) >>> 0;
+      let list = keyRows.get(key);
+      if (!list) keyRows.set(key, (list = []));
+      list.push(row);
+    } else {
+      rv.setUint8(o + L.R_ANCHOR, L.NO_DETECT);
+      rv.setUint32(o + L.R_WIN1, L.NONE, true);
+      rv.setUint32(o + L.R_WIN2, L.NONE, true);
+    }
+    rv.setUint32(o + L.R_MODULE, strings.ref(r.module), true);
+    rv.setUint32(o + L.R_ARGS, strings.ref(r.args), true);
+    rv.setUint32(o + L.R_CLEAN, strings.ref(r.clean), true);
+  });
+
+  const winBytes = new Uint8Array(winList.length * L.WIN_SIZE);
+  const wv = new DataView(winBytes.buffer);
+  winList.forEach((w, i) => {
+    wv.setUint8(i * L.WIN_SIZE, w.anchor);
+    wv.setInt32(i * L.WIN_SIZE + 4, w.offset, true);
+    wv.setUint32(i * L.WIN_SIZE + 8, w.length, true);
+  });
+
+  const probeBytes = new Uint8Array(probeList.length * L.PROBE_SIZE);
+  const pv = new DataView(probeBytes.buffer);
+  probeList.forEach((p, i) => {
+    pv.setUint8(i * L.PROBE_SIZE, p.anchor);
+    pv.setInt32(i * L.PROBE_SIZE + 4, p.at, true);
+  });
+
+  const keys = [...keyRows.keys()].sort(cmp);
+  const keyBytes = new Uint8Array(keys.length * L.KEY_SIZE);
+  const kv = new DataView(keyBytes.buffer);
+  const candCount = [...keyRows.values()].reduce((n, l) => n + l.length, 0);
+  const candBytes = new Uint8Array(candCount * 4);
+  const cv = new DataView(candBytes.buffer);
+  let c = 0;
+  keys.forEach((k, i) => {
+    kv.setUint32(i * L.KEY_SIZE, k, true);
+    kv.setUint32(i * L.KEY_SIZE + 4, c, true);
+    for (const row of keyRows.get(k)!) cv.setUint32(4 * c++, row, true);
+  });
+
+  return {
+    RECS: { bytes: recs, count: records.length },
+    WINS: { bytes: winBytes, count: winList.length },
+    PROB: { bytes: probeBytes, count: probeList.length },
+    KEYS: { bytes: keyBytes, count: keys.length },
+    CAND: { bytes: candBytes, count: candCount },
+    STRS: { bytes: strings.bytes(), count: 0 },
+  };
+}
+
+/** Encode a database image as tgvxdb bytes (unsigned; signing fills the signature field). */
+export async function encodeDatabase(img: DatabaseImage): Promise<Uint8Array> {
+  const sections = buildSections(img);
+  const tableSize = L.SECTION_ORDER.length * L.SECTION_ENTRY_SIZE;
+  let at = L.align8(L.HEADER_SIZE + tableSize);
+  const placed = L.SECTION_ORDER.map((name) => {
+    const s = sections[name];
+    const p = { name, offset: at, ...s };
+    at = L.align8(at + s.bytes.length);
+    return p;
+  });
+  const out = new Uint8Array(at);
+  const v = new DataView(out.buffer);
+  out.set(L.MAGIC, 0);
+  v.setUint16(L.H_FORMAT_VERSION, L.FORMAT_VERSION, true);
+  v.setUint16(L.H_HEADER_SIZE, L.HEADER_SIZE, true);
+  v.setUint32(L.H_FLAGS, 0, true);
+  v.setUint32(L.H_DB_VERSION, img.dbVersion >>> 0, true);
+  v.setUint32(L.H_RECORD_COUNT, sections.RECS.count, true);
+  const t = img.buildTime ?? 0;
+  v.setUint32(L.H_BUILD_TIME_LO, t % 0x100000000, true);
+  v.setUint32(L.H_BUILD_TIME_HI, Math.floor(t / 0x100000000), true);
+  v.setUint32(L.H_FILE_LENGTH, out.length, true);
+  v.setUint32(L.H_SECTION_COUNT, placed.length, true);
+  v.setUint32(L.H_SECTION_TABLE, L.HEADER_SIZE, true);
+  placed.forEach((s, i) => {
+    const e = L.HEADER_SIZE + i * L.SECTION_ENTRY_SIZE;
+    v.setUint32(e, L.Section[s.name], true);
+    v.setUint32(e + 4, s.offset, true);
+    v.setUint32(e + 8, s.bytes.length, true);
+    v.setUint32(e + 12, s.count, true);
+    out.set(s.bytes, s.offset);
+  });
+  out.set(await sha256(out.subarray(L.COVERED_FROM)), L.H_DIGEST);
+  return out;
+}

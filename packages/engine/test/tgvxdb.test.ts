@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import {
+  Anchor,
+  crc32,
+  DatabaseError,
+  encodeDatabase,
+  Engine,
+  FileType,
+  openDatabase,
+  sha256,
+  type RecordImage,
+} from "@tgvx/engine";
+
+function prng(seed: number) {
+  return () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x100000000;
+  };
+}
+
+// An inert "feature code": fixed pseudo-random bytes with a banner.
+const body = new Uint8Array(256);
+{
+  const r = prng(42);
+  for (let i = 0; i < body.length; i++) body[i] = Math.floor(r() * 256);
+  body.set(new TextEncoder().encode("TGVX-INERT"), 0);
+}
+const w = (offset: number, length: number, bytes: Uint8Array, base: number) => ({
+  offset,
+  length,
+  crc: crc32(bytes, base + offset, base + offset + length),
+});
+
+function hostWithBodyAtStart(tail: number): Uint8Array {
+  const out = new Uint8Array(body.length + tail);
+  out.set(body, 0);
+  return out;
+}
+
+const startRecord: RecordImage = {
+  id: 0x20,
+  rev: 3,
+  type: 3,
+  status: 1,
+  name: "Test.Start.A",
+  category: 0,
+  attributes: 0b101,
+  detect: { anchor: Anchor.start, at: 0, first: body[0] | (body[1] << 8), filetypes: 0, windows: [w(16, 64, body, 0), w(128, 100, body, 0)] },
+};
+// Same windows as startRecord, different CRC on the second: must share the window table entries.
+const sibling: RecordImage = {
+  ...startRecord,
+  id: 0x10,
+  name: "Test.Start.B",
+  detect: { ...startRecord.detect!, windows: [startRecord.detect!.windows[0], { ...startRecord.detect!.windows[1], crc: 1 }] },
+};
+const typed: RecordImage = {
+  ...startRecord,
+  id: 0x30,
+  type: 4,
+  name: "Test.Typed.A",
+  detect: { ...startRecord.detect!, filetypes: FileType.pe32 },
+};
+const endRecord: RecordImage = {
+  id: 0x40,
+  rev: 1,
+  type: 3,
+  status: 1,
+  name: "Test.End.A",
+  category: 0,
+  attributes: 0,
+  detect: { anchor: Anchor.end, at: -256, first: body[0] | (body[1] << 8), filetypes: 0, windows: [w(-240, 64, body, 256), w(-100, 100, body, 256)] },
+};
+const records = [startRecord, sibling, typed, endRecord];
+
+describe("tgvxdb write + read", () => {
+  it("is deterministic whatever the input order", async () => {
+    const a = await encodeDatabase({ dbVersion: 7, records });
+    const b = await encodeDatabase({ dbVersion: 7, records: [...records].reverse() });
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it("reads back every field, rows sorted by id, windows shared", async () => {
+    const db = await openDatabase(await encodeDatabase({ dbVersion: 7, buildTime: 1_700_000_000, records }));
+    expect(db.info.dbVersion).toBe(7);
+    expect(db.info.buildTime).toBe(1_700_000_000);
+    expect(db.recordCount).toBe(4);
+    expect([0, 1, 2, 3].map((r) => db.recordId(r))).toEqual([0x10, 0x20, 0x30, 0x40]);
+    expect(db.windowCount).toBe(4); // 2 start windows shared by three records + 2 end windows
+    const r = db.record(db.findRow(0x30));
+    expect(r).toMatchObject({ id: 0x30, rev: 3, type: 4, status: "stable", name: "Test.Typed.A", attributes: ["infector", "net-worm"] });
+    expect(r.detect).toEqual({
+      anchor: "start",
+      at: 0,
+      first: [body[0], body[1]],
+      filetypes: ["pe32"],
+      windows: typed.detect!.windows.map((x) => ({ ...x })),
+    });
+    expect(db.findRow(0x31)).toBe(-1);
+  });
+});
+
+describe("detection", () => {
+  it("finds start- and end-anchored feature codes, respects file types, hashes each window once", async () => {
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }));
+    const atStart = engine.scan(hostWithBodyAtStart(1000));
+    expect(atStart.detections.map((d) => d.name)).toEqual(["Test.Start.A"]);
+    expect(atStart.stats.candidates).toBe(3);
+    // Test.Start.B shares both windows: 2 distinct windows are hashed for 3 candidates
+    expect(atStart.stats.crcs).toBe(2);
+
+    const atEnd = new Uint8Array(700 + body.length);
+    atEnd.set(body, 700);
+    expect(engine.scan(atEnd).detections.map((d) => [d.name, d.offset])).toEqual([["Test.End.A", 700]]);
+  });
+
+  it("never matches a window that runs past the end of the object", async () => {
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [startRecord] }));
+    // window 2 covers [128, 228): a 227-byte object holds all but its last byte
+    expect(engine.scan(body.subarray(0, 228)).infected).toBe(true);
+    expect(engine.scan(body.subarray(0, 227)).infected).toBe(false);
+  });
+
+  it("stops at the first detection when asked", async () => {
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }));
+    const both = new Uint8Array(body.length);
+    both.set(body);
+    expect(engine.scan(both).detections.length).toBe(2); // start and end anchored at once
+    expect(engine.scan(both, { firstOnly: true }).detections.length).toBe(1);
+  });
+});
+
+describe("refusing a damaged database", () => {
+  it("refuses a truncated file with both sizes in the message", async () => {
+    const bytes = await encodeDatabase({ dbVersion: 1, records });
+    const err = await openDatabase(bytes.subarray(0, bytes.length - 9)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect((err as DatabaseError).code).toBe("TRUNCATED");
+    expect((err as DatabaseError).message).toContain(`${bytes.length - 9} bytes but its header declares ${bytes.length}`);
+    expect(((await openDatabase(bytes.subarray(0, 50)).catch((e: unknown) => e)) as DatabaseError).code).toBe("TOO_SHORT");
+  });
+
+  it("refuses every single-bit flip", async () => {
+    const bytes = await encodeDatabase({ dbVersion: 1, records });
+    const seen = new Set<string>();
+    for (let bit = 0; bit < bytes.length * 8; bit++) {
+      const copy = bytes.slice();
+      copy[bit >> 3] ^= 1 << (bit & 7);
+      const err = await openDatabase(copy).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `bit ${bit}`).toBeInstanceOf(DatabaseError);
+      seen.add((err as DatabaseError).code);
+    }
+    expect([...seen].sort()).toEqual(["BAD_MAGIC", "CHECKSUM_MISMATCH", "TRUNCATED"]);
+  });
+
+  it("never crashes on structurally corrupt content that carries a valid checksum", async () => {
+    const bytes = await encodeDatabase({ dbVersion: 1, records });
+    const rnd = prng(7);
+    const probe = hostWithBodyAtStart(300);
+    let loaded = 0;
+    for (let i = 0; i < 600; i++) {
+      const copy = bytes.slice();
+      const n = 1 + Math.floor(rnd() * 4);
+      for (let k = 0; k < n; k++) copy[112 + Math.floor(rnd() * (copy.length - 112))] = Math.floor(rnd() * 256);
+      copy.set(await sha256(copy.subarray(112)), 8);
+      try {
+        const engine = await Engine.load(copy);
+        loaded++;
+        engine.scan(probe);
+        engine.scan(new Uint8Array(3));
+      } catch (e) {
+        expect(e).toBeInstanceOf(DatabaseError);
+      }
+    }
+    expect(loaded).toBeGreaterThan(0);
+  });
+
+  it("refuses a database whose records need a module the engine lacks", async () => {
+    const mod: RecordImage = { id: 5, rev: 1, type: 2, status: 1, name: "Test.Poly.A", category: 0, attributes: 0, module: "xor-decoder" };
+    const bytes = await encodeDatabase({ dbVersion: 1, records: [mod] });
+    const err = (await Engine.load(bytes).catch((e: unknown) => e)) as DatabaseError;
+    expect(err.code).toBe("MISSING_MODULE");
+    expect(err.message).toContain("xor-decoder");
+    await expect(Engine.load(bytes, { modules: ["xor-decoder"] })).resolves.toBeInstanceOf(Engine);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * @tgvx/records — the YAML record model: the schema (single source of truth for types and the
+ * JSON Schema), and a loader that validates and keeps source positions for diagnostics.
+ */
+export {
+  DetectSchema,
+  HEX_WORD_PATTERN,
+  MAX_WINDOW_LENGTH,
+  RECORD_NAME_PATTERN,
+  RecordFileSchema,
+  RecordSchema,
+  WindowSchema,
+  recordFileJsonSchema,
+  type DetectSpec,
+  type RecordFile,
+  type VirusRecord,
+  type WindowSpec,
+} from "./schema.js";
+export {
+  formatDiagnostic,
+  formatPath,
+  hasErrors,
+  sortDiagnostics,
+  type Diagnostic,
+  type DiagnosticCode,
+  type Position,
+  type Severity,
+} from "./diagnostics.js";
+export {
+  loadRecordSet,
+  parseRecordFile,
+  loadYamlDocument,
+  type LoadResult,
+  type YamlDocumentResult,
+  type LoadedRecord,
+  type RecordSource,
+  type SourceText,
+} from "./load-records.js";

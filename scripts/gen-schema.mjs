@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Writes the committed JSON Schemas from their single source (the zod definitions).
+// Run after `npm run build`; test/schemas.test.ts fails when the committed files are stale.
+import { writeFileSync } from "node:fs";
+import { recordFileJsonSchema } from "@tgvx/records";
+import { sampleManifestJsonSchema } from "@tgvx/harness";
+
+export const SCHEMAS = {
+  "schemas/records.schema.json": recordFileJsonSchema,
+  "schemas/sample-manifest.schema.json": sampleManifestJsonSchema,
+};
+
+export function render(make) {
+  return JSON.stringify(make(), null, 2) + "\n";
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const [path, make] of Object.entries(SCHEMAS)) {
+    writeFileSync(new URL(`../${path}`, import.meta.url), render(make));
+    console.log(`wrote ${path}`);
+  }
+}
