@@ -1,0 +1,773 @@
+#!/usr/bin/env node
+/**
+ * tgvx foundation benchmark: compile, load and scan figures for a large synthetic database.
+ *
+ *   node bench/foundation.mjs [--records 100000] [--files 2000] [--work DIR] [--seed 1]
+ *
+ * 1. generates N inert type 3/4 records (YAML) from a seeded PRNG, each derived from a synthetic
+ *    "feature code" (pseudo-random bytes carrying the banner TGVX-BENCH-INERT);
+ * 2. generates a corpus of M files (1 KiB..1 MiB, log-uniform-ish), ~2% carrying one record's
+ *    feature code at its anchor, plus a few "decoys" (type 4 codes planted into files of the
+ *    wrong type, which must NOT be detected);
+ * 3. measures compile (CLI), database size, load (in-process), scan (in-process and CLI);
+ * 4. checks that the detections are exactly the planted ones (exit 1 otherwise);
+ * 5. prints a markdown table and writes WORK/foundation-results.json.
+ *
+ * Plain Node 20 ESM, no dependencies beyond the workspace packages (run `npx tsc -b` first).
+ * Everything is deterministic for a given seed; nothing here is real malware.
+ */
+import { spawnSync } from "node:child_process";
+import { createCipheriv, createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import * as zlib from "node:zlib";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const BANNER = Buffer.from("TGVX-BENCH-INERT", "ascii"); // 16 bytes, printable
+const BANNER_ZONE = 2 + BANNER.length; // first word + banner
+
+// ---------------------------------------------------------------------------------------------
+// child mode: peak RSS of one Engine.load, measured in a fresh process
+
+if (process.argv[2] === "--child-load-rss") {
+  const { Engine } = await import("@tgvx/engine");
+  const bytes = readFileSync(process.argv[3]);
+  globalThis.gc?.();
+  const before = process.resourceUsage().maxRSS; // KiB, peak so far (includes the file bytes)
+  const rssBefore = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const engine = await Engine.load(bytes);
+  const ms = performance.now() - t0;
+  const after = process.resourceUsage().maxRSS;
+  const rssAfter = process.memoryUsage().rss;
+  process.stdout.write(
+    JSON.stringify({ ms, peakRssDeltaKiB: after - before, rssDeltaKiB: Math.round((rssAfter - rssBefore) / 1024), records: engine.db.recordCount }),
+  );
+  process.exit(0);
+}
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: "string", default: "100000" },
+    files: { type: "string", default: "2000" },
+    work: { type: "string", default: join(REPO, "bench", ".work") },
+    seed: { type: "string", default: "1" },
+    "per-family": { type: "string", default: "100" },
+    "families-per-file": { type: "string", default: "10" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(
+    "usage: node bench/foundation.mjs [--records N] [--files M] [--work DIR] [--seed S] [--per-family 100] [--families-per-file 10]\n",
+  );
+  process.exit(0);
+}
+const N_RECORDS = int(args.records, "--records", 1);
+const N_FILES = int(args.files, "--files", 1);
+const SEED = args.seed;
+const PER_FAMILY = int(args["per-family"], "--per-family", 1);
+const FAMILIES_PER_FILE = int(args["families-per-file"], "--families-per-file", 1);
+const WORK = resolve(args.work);
+const RECORDS_DIR = join(WORK, "records");
+const CORPUS_DIR = join(WORK, "corpus");
+const DB_PATH = join(WORK, "bench.tgvxdb");
+const RESULTS_PATH = join(WORK, "foundation-results.json");
+
+function int(v, name, min) {
+  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    process.stderr.write(`foundation: ${name} must be an integer >= ${min}, got "${v}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+let engineMod;
+try {
+  engineMod = await import("@tgvx/engine");
+} catch (err) {
+  process.stderr.write(`foundation: cannot import @tgvx/engine (${err.message}); build first: npx tsc -b\n`);
+  process.exit(2);
+}
+const { Engine, analyzeObject, FileType, sha256 } = engineMod;
+const crc32 = typeof zlib.crc32 === "function" ? (b) => zlib.crc32(b) >>> 0 : (b) => engineMod.crc32(b);
+
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// deterministic randomness: sfc32 for decisions, AES-256-CTR keystreams for bulk bytes
+
+function seedWords(label) {
+  const h = createHash("sha256").update(`tgvx-bench:${SEED}:${label}`).digest();
+  return [h.readUInt32LE(0), h.readUInt32LE(4), h.readUInt32LE(8), h.readUInt32LE(12)];
+}
+
+class Rng {
+  constructor(label) {
+    [this.a, this.b, this.c, this.d] = seedWords(label);
+    for (let i = 0; i < 16; i++) this.u32();
+  }
+  u32() {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+  float() {
+    return this.u32() / 4294967296;
+  }
+  int(lo, hi) {
+    // inclusive
+    return lo + Math.floor(this.float() * (hi - lo + 1));
+  }
+  chance(p) {
+    return this.float() < p;
+  }
+  pick(arr) {
+    return arr[Math.floor(this.float() * arr.length)];
+  }
+  /** Skewed pick: low indices are more popular (index ~ n * u^k). */
+  skewed(arr, k = 2) {
+    return arr[Math.floor(arr.length * this.float() ** k)];
+  }
+  weighted(pairs) {
+    const total = pairs.reduce((s, [, w]) => s + w, 0);
+    let x = this.float() * total;
+    for (const [v, w] of pairs) if ((x -= w) < 0) return v;
+    return pairs[pairs.length - 1][0];
+  }
+  shuffle(arr) {
+    for (let i = arr.length - 1; i > 0; i--) {
+      const j = Math.floor(this.float() * (i + 1));
+      [arr[i], arr[j]] = [arr[j], arr[i]];
+    }
+    return arr;
+  }
+}
+
+const ZEROS = Buffer.alloc(1 << 20);
+function keystream(label, index, n) {
+  const key = createHash("sha256").update(`tgvx-bench:${SEED}:${label}`).digest();
+  const iv = Buffer.alloc(16);
+  iv.writeUInt32BE(index >>> 0, 0);
+  iv.writeUInt32BE(Math.floor(index / 4294967296), 4);
+  const c = createCipheriv("aes-256-ctr", key, iv);
+  if (n <= ZEROS.length) return c.update(ZEROS.subarray(0, n));
+  const parts = [];
+  for (let left = n; left > 0; left -= ZEROS.length) parts.push(c.update(ZEROS.subarray(0, Math.min(left, ZEROS.length))));
+  return Buffer.concat(parts);
+}
+
+/** Byte -> printable character (letters, spaces, newlines, digits, punctuation): "text" to the engine. */
+const TEXT_MAP = (() => {
+  const m = new Uint8Array(256);
+  const letters = "etaoinshrdlucmfwypvbgkjqxzETAOINSHRDLUCMFWYPVBGKJQXZ0123456789.,;:-'()\"!?/";
+  for (let b = 0; b < 256; b++) {
+    if (b < 40) m[b] = 0x20;
+    else if (b < 44) m[b] = 0x0a;
+    else m[b] = letters.charCodeAt((b - 44) % letters.length);
+  }
+  return m;
+})();
+function toText(buf) {
+  for (let i = 0; i < buf.length; i++) buf[i] = TEXT_MAP[buf[i]];
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. records
+
+const KIND_WEIGHTS = [
+  ["start", 60], // anchor start, at 0
+  ["end", 25], // anchor end, negative offsets
+  ["start-at", 15], // anchor start, non-zero at
+];
+const START_OFFSETS = [0x00, 0x02, 0x10, 0x20, 0x40, 0x60, 0x80, 0xc0, 0x100, 0x200, 0x300, 0x400];
+const LENGTHS = [0x10, 0x20, 0x30, 0x40, 0x60, 0x80, 0xa0, 0xc0, 0x100];
+const END_DISTANCES = [0x20, 0x40, 0x80, 0x100, 0x180, 0x200, 0x400, 0x800];
+const AT_DELTAS = [-0x40, -0x20, 0, 0x10, 0x20, 0x40, 0x80, 0x100];
+const BIN_FILETYPES = [["pe32", "pe64"], ["mz"], ["pe32"], ["pe64"], ["com"], ["zip"], ["mz", "ne"], ["mz", "pe32", "pe64"]];
+
+function buildPools(rng) {
+  const startAt = new Set();
+  while (startAt.size < 256) startAt.add(2 * rng.int(1, 0x800)); // 2..0x1000, even
+  const endAt = new Set();
+  while (endAt.size < 128) endAt.add(-2 * rng.int(0x10, 0x800)); // -0x1000..-0x20
+  const popular = new Set();
+  while (popular.size < 256) popular.add(rng.u32() & 0xffff);
+  const printable = () => rng.int(0x21, 0x7e);
+  const textWords = new Set();
+  while (textWords.size < 512) textWords.add(printable() | (printable() << 8));
+  return { startAt: [...startAt], endAt: [...endAt], popular: [...popular], textWords: [...textWords] };
+}
+
+/** Bytes of window [off, off+len) outside the first word + banner zone [at, at+18). */
+function ownBytes(w, at) {
+  const overlap = Math.max(0, Math.min(w.offset + w.length, at + BANNER_ZONE) - Math.max(w.offset, at));
+  return w.length - overlap;
+}
+
+function randomLength(rng) {
+  return rng.chance(0.7) ? rng.pick(LENGTHS) : rng.int(16, 256);
+}
+
+/** A window shape (offset, length) for a record of `kind` whose first word is at `at`. */
+function windowShape(rng, kind, at) {
+  for (;;) {
+    let w;
+    if (kind === "start") {
+      w = rng.chance(0.7) ? { offset: rng.pick(START_OFFSETS), length: rng.pick(LENGTHS) } : { offset: rng.int(0, 0x600), length: rng.int(16, 256) };
+    } else if (kind === "start-at") {
+      const length = randomLength(rng);
+      w = { offset: Math.max(0, rng.chance(0.7) ? at + rng.pick(AT_DELTAS) : rng.int(0, at + 0x200)), length };
+    } else {
+      const length = randomLength(rng);
+      const k = rng.chance(0.7) ? rng.pick(END_DISTANCES.filter((d) => d >= length)) : rng.int(length, 0x1000);
+      w = { offset: -k, length };
+    }
+    if (ownBytes(w, at) >= 4) return w;
+  }
+}
+
+function anchorAt(rng, kind, pools) {
+  if (kind === "start") return 0;
+  if (kind === "start-at") return rng.skewed(pools.startAt);
+  return rng.skewed(pools.endAt);
+}
+
+function variantName(i) {
+  let s = "";
+  i++;
+  while (i > 0) {
+    i--;
+    s = String.fromCharCode(65 + (i % 26)) + s;
+    i = Math.floor(i / 26);
+  }
+  return s;
+}
+
+function generateRecords() {
+  const rng = new Rng("records");
+  const pools = buildPools(rng);
+  const families = Math.ceil(N_RECORDS / PER_FAMILY);
+  const famDigits = Math.max(4, String(families - 1).length);
+  const records = [];
+  for (let f = 0; f < families; f++) {
+    const isType4 = rng.chance(0.1);
+    const text = isType4 && rng.chance(0.5);
+    const fam = {
+      kind: rng.weighted(KIND_WEIGHTS),
+      type: isType4 ? 4 : 3,
+      filetypes: isType4 ? (text ? ["text"] : rng.pick(BIN_FILETYPES)) : undefined,
+      text,
+      first: text ? rng.pick(pools.textWords) : rng.chance(0.4) ? rng.skewed(pools.popular, 3) : rng.u32() & 0xffff,
+    };
+    fam.at = anchorAt(rng, fam.kind, pools);
+    fam.w1 = windowShape(rng, fam.kind, fam.at);
+    do fam.w2 = windowShape(rng, fam.kind, fam.at);
+    while (fam.w2.offset === fam.w1.offset && fam.w2.length === fam.w1.length);
+
+    const count = Math.min(PER_FAMILY, N_RECORDS - f * PER_FAMILY);
+    for (let v = 0; v < count; v++) {
+      const kind = rng.chance(0.25) ? rng.weighted(KIND_WEIGHTS) : fam.kind;
+      const at = kind === fam.kind && rng.chance(0.7) ? fam.at : anchorAt(rng, kind, pools);
+      const sameShape = kind === fam.kind && at === fam.at;
+      const shape = (tmpl) => (sameShape && rng.chance(0.6) ? { ...tmpl } : windowShape(rng, kind, at));
+      const w1 = shape(fam.w1);
+      let w2 = shape(fam.w2);
+      while (w2.offset === w1.offset && w2.length === w1.length) w2 = windowShape(rng, kind, at);
+      let first;
+      if (text) first = rng.chance(0.5) ? fam.first : rng.pick(pools.textWords);
+      else first = rng.chance(0.5) ? fam.first : rng.chance(0.4) ? rng.skewed(pools.popular, 3) : rng.u32() & 0xffff;
+      const i = records.length;
+      const lo = Math.min(at, w1.offset, w2.offset);
+      const hi = Math.max(at + BANNER_ZONE, w1.offset + w1.length, w2.offset + w2.length);
+      const rec = {
+        index: i,
+        id: 0x100000 + i,
+        name: `Bench.Family${String(f).padStart(famDigits, "0")}.${variantName(v)}`,
+        family: f,
+        type: fam.type,
+        filetypes: fam.filetypes,
+        text,
+        kind,
+        anchor: kind === "end" ? "end" : "start",
+        at,
+        first,
+        windows: [w1, w2],
+        lo,
+        hi,
+      };
+      const code = featureCode(rec);
+      for (const w of rec.windows) w.crc = crc32(code.subarray(w.offset - lo, w.offset - lo + w.length));
+      records.push(rec);
+    }
+  }
+  return { records, families };
+}
+
+/** The record's feature code: bytes [lo, hi) relative to its anchor. */
+function featureCode(rec) {
+  const code = keystream("feature", rec.id, rec.hi - rec.lo);
+  if (rec.text) toText(code);
+  const p = rec.at - rec.lo;
+  code[p] = rec.first & 0xff;
+  code[p + 1] = rec.first >>> 8;
+  BANNER.copy(code, p + 2);
+  return code;
+}
+
+const hex = (n, width = 2) => `0x${n.toString(16).toUpperCase().padStart(width, "0")}`;
+const num = (n) => (n < 0 ? String(n) : hex(n)); // YAML 1.2 hex ints carry no sign
+const hexByte = (b) => b.toString(16).toUpperCase().padStart(2, "0");
+
+function recordYaml(r) {
+  const lines = [
+    `  - id: ${hex(r.id, 6)}`,
+    `    rev: 1`,
+    `    name: ${r.name}`,
+    `    type: ${r.type}`,
+    `    status: stable`,
+    `    description: Inert synthetic benchmark record (feature code carries TGVX-BENCH-INERT).`,
+    `    detect:`,
+    `      anchor: ${r.anchor}`,
+  ];
+  if (r.at !== 0) lines.push(`      at: ${num(r.at)}`);
+  lines.push(`      first: "${hexByte(r.first & 0xff)} ${hexByte(r.first >>> 8)}"`);
+  if (r.filetypes) lines.push(`      filetypes: [${r.filetypes.join(", ")}]`);
+  lines.push(`      windows:`);
+  for (const w of r.windows) lines.push(`        - { offset: ${num(w.offset)}, length: ${hex(w.length)}, crc: ${hex(w.crc, 8)} }`);
+  return lines.join("\n");
+}
+
+function writeRecords(records, families) {
+  rmSync(RECORDS_DIR, { recursive: true, force: true });
+  mkdirSync(RECORDS_DIR, { recursive: true });
+  const byFamily = new Map();
+  for (const r of records) {
+    let l = byFamily.get(r.family);
+    if (!l) byFamily.set(r.family, (l = []));
+    l.push(r);
+  }
+  let files = 0;
+  let bytes = 0;
+  for (let f0 = 0; f0 < families; f0 += FAMILIES_PER_FILE) {
+    const f1 = Math.min(families, f0 + FAMILIES_PER_FILE) - 1;
+    const body = [
+      "# Generated by bench/foundation.mjs: inert synthetic records for benchmarking, not real signatures.",
+      `# seed ${SEED}, families ${f0}..${f1}`,
+      "records:",
+    ];
+    for (let f = f0; f <= f1; f++) for (const r of byFamily.get(f) ?? []) body.push(recordYaml(r));
+    const text = body.join("\n") + "\n";
+    writeFileSync(join(RECORDS_DIR, `bench-${String(f0).padStart(6, "0")}.yaml`), text);
+    files++;
+    bytes += text.length;
+  }
+  return { files, bytes };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. corpus
+
+const MIN_SIZE = 1024;
+const MAX_SIZE = 1 << 20;
+const SIZE_SKEW = 1.8; // size = 1 KiB * 1024^(u^1.8): mean ~89 KiB, ~175 MiB per 2,000 files
+const TEXT_SHARE = 0.15;
+
+function generateCorpus(records) {
+  const rng = new Rng("corpus");
+  rmSync(CORPUS_DIR, { recursive: true, force: true });
+  const files = [];
+  for (let i = 0; i < N_FILES; i++) {
+    const size = Math.round(MIN_SIZE * (MAX_SIZE / MIN_SIZE) ** (rng.float() ** SIZE_SKEW));
+    const text = rng.chance(TEXT_SHARE);
+    const dir = `d${String(Math.floor(i / 250)).padStart(2, "0")}`;
+    files.push({ index: i, rel: `${dir}/f${String(i).padStart(5, "0")}.${text ? "txt" : "bin"}`, size, text, plants: [], expected: [], decoy: false });
+  }
+
+  // Which records get planted: one pool per kind, plus text (type 4 [text]) records.
+  const pool = (pred) => rng.shuffle(records.filter(pred));
+  const pools = {
+    start: pool((r) => r.type === 3 && r.kind === "start"),
+    end: pool((r) => r.type === 3 && r.kind === "end"),
+    "start-at": pool((r) => r.type === 3 && r.kind === "start-at"),
+    text: pool((r) => r.type === 4 && r.text),
+    decoy: pool((r) => r.type === 4),
+  };
+  const take = (k) => pools[k].pop();
+  const cycle = ["start", "end", "start-at", "text", "start", "end", "start", "start", "end", "start-at"];
+  const binFiles = rng.shuffle(files.filter((f) => !f.text));
+  const textFiles = rng.shuffle(files.filter((f) => f.text));
+
+  const nPlanted = Math.max(1, Math.round(N_FILES * 0.02));
+  const nDecoys = Math.max(1, Math.round(N_FILES * 0.005));
+  for (let p = 0; p < nPlanted; p++) {
+    let kind = cycle[p % cycle.length];
+    if (kind === "text" && (!pools.text.length || !textFiles.length)) kind = "start";
+    const file = kind === "text" ? textFiles.pop() : binFiles.pop();
+    const rec = take(kind);
+    if (!file || !rec) break;
+    file.plants.push(rec);
+    file.expected.push(rec);
+    // Every 10th planted binary file also carries an end-anchored code: two detections expected.
+    if (p % 10 === 9 && kind !== "end" && kind !== "text" && pools.end.length) {
+      const extra = take("end");
+      file.plants.push(extra);
+      file.expected.push(extra);
+    }
+  }
+  for (let d = 0; d < nDecoys; d++) {
+    const file = binFiles.pop();
+    const rec = take("decoy");
+    if (!file || !rec) break;
+    file.plants.push(rec);
+    file.decoy = true; // a type 4 code in a file of another type: expected clean
+  }
+
+  let totalBytes = 0;
+  for (const f of files) {
+    // Room for the codes: start codes end at hi, end codes begin at size + lo.
+    const need = f.plants.reduce((n, r) => n + (r.anchor === "start" ? r.hi : -r.lo), 0);
+    if (f.size < need + 64) f.size = need + 64 + rng.int(0, 4096);
+    const buf = keystream("corpus", f.index, f.size);
+    if (f.text) toText(buf);
+    for (const r of f.plants) {
+      const code = featureCode(r);
+      const at = r.anchor === "start" ? r.lo : f.size + r.lo;
+      buf.set(code, at);
+    }
+    // The generator's own check: planted text files are still text, decoys are not of their type.
+    const info = analyzeObject(buf, basename(f.rel));
+    if (f.expected.some((r) => r.text) && (info.types & FileType.text) === 0) throw new Error(`generator: ${f.rel} is no longer text`);
+    if (f.decoy) {
+      const r = f.plants[0];
+      const bits = r.filetypes.reduce((b, t) => b | FileType[t], 0);
+      if ((info.types & bits) !== 0) throw new Error(`generator: decoy ${f.rel} is of type ${r.filetypes} after all`);
+    }
+    mkdirSync(join(CORPUS_DIR, dirname(f.rel)), { recursive: true });
+    writeFileSync(join(CORPUS_DIR, f.rel), buf);
+    totalBytes += f.size;
+  }
+  const manifest = files
+    .filter((f) => f.plants.length)
+    .map((f) => ({
+      file: f.rel,
+      size: f.size,
+      decoy: f.decoy,
+      planted: f.plants.map((r) => ({ id: r.id, name: r.name, type: r.type, anchor: r.anchor, at: r.at, filetypes: r.filetypes ?? null })),
+      expected: f.expected.map((r) => r.name).sort(),
+    }));
+  writeFileSync(join(WORK, "corpus-manifest.json"), JSON.stringify(manifest, null, 1));
+  return { files, totalBytes, planted: files.filter((f) => f.expected.length).length, decoys: files.filter((f) => f.decoy).length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// measurement helpers
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const MiB = 1024 * 1024;
+
+function run(cmd, argv, { okCodes = [0] } = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, argv, { cwd: REPO, encoding: "utf8", maxBuffer: 1 << 30 });
+  const ms = performance.now() - t0;
+  if (r.error) throw r.error;
+  if (!okCodes.includes(r.status)) {
+    throw new Error(`${cmd} ${argv.join(" ")} exited ${r.status}\n${(r.stderr || "").slice(0, 4000)}`);
+  }
+  return { ms, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function compare(files, actualByRel, label, failures) {
+  let detections = 0;
+  for (const f of files) {
+    const want = f.expected.map((r) => r.name).sort();
+    const got = actualByRel.get(f.rel);
+    if (got === undefined) {
+      failures.push(`${label}: ${f.rel} was not reported`);
+      continue;
+    }
+    const have = [...got].sort();
+    detections += have.length;
+    if (want.join("|") !== have.join("|")) {
+      const missing = want.filter((n) => !have.includes(n));
+      const extra = have.filter((n) => !want.includes(n));
+      failures.push(
+        `${label}: ${f.rel}${f.decoy ? " (decoy)" : ""}: ${missing.length ? `missed ${missing.join(", ")}` : ""}${missing.length && extra.length ? "; " : ""}${extra.length ? `false positive ${extra.join(", ")}` : ""}`,
+      );
+    }
+  }
+  if (actualByRel.size !== files.length) failures.push(`${label}: ${actualByRel.size} files reported, ${files.length} in the corpus`);
+  return detections;
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+mkdirSync(WORK, { recursive: true });
+const results = {
+  params: { records: N_RECORDS, files: N_FILES, seed: SEED, perFamily: PER_FAMILY, familiesPerFile: FAMILIES_PER_FILE, work: WORK },
+  machine: {
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memGiB: round(os.totalmem() / 1024 ** 3, 1),
+    os: `${os.platform()} ${os.release()} ${os.arch()}`,
+  },
+  date: new Date().toISOString(),
+};
+
+let t = performance.now();
+const { records, families } = generateRecords();
+const recFiles = writeRecords(records, families);
+const mix = { start: 0, end: 0, "start-at": 0, type4: 0, type4Text: 0 };
+for (const r of records) {
+  mix[r.kind]++;
+  if (r.type === 4) mix.type4++;
+  if (r.type === 4 && r.text) mix.type4Text++;
+}
+results.records = {
+  count: records.length,
+  families,
+  yamlFiles: recFiles.files,
+  yamlBytes: recFiles.bytes,
+  mix,
+  distinctWindowShapes: new Set(records.flatMap((r) => r.windows.map((w) => `${r.anchor}:${w.offset}:${w.length}`))).size,
+  distinctProbes: new Set(records.map((r) => `${r.anchor}:${r.at}`)).size,
+  distinctFirstWords: new Set(records.map((r) => r.first)).size,
+  generateMs: Math.round(performance.now() - t),
+};
+log(`records: ${records.length} in ${recFiles.files} YAML files (${(recFiles.bytes / MiB).toFixed(1)} MiB) in ${results.records.generateMs} ms`);
+
+t = performance.now();
+const corpus = generateCorpus(records);
+results.corpus = { files: N_FILES, bytes: corpus.totalBytes, planted: corpus.planted, decoys: corpus.decoys, generateMs: Math.round(performance.now() - t) };
+log(`corpus: ${N_FILES} files, ${(corpus.totalBytes / MiB).toFixed(1)} MiB, ${corpus.planted} planted, ${corpus.decoys} decoys in ${results.corpus.generateMs} ms`);
+
+// 3a. compile through the CLI (wall time includes npx and Node start-up)
+const npxStart = [];
+for (let i = 0; i < 3; i++) npxStart.push(run("npx", ["tgvx", "--version"]).ms);
+const compileRuns = [];
+for (let i = 0; i < 3; i++) {
+  const r = run("npx", ["tgvx", "compile", RECORDS_DIR, "-o", DB_PATH, "--json"]);
+  const j = JSON.parse(r.stdout);
+  if (!j.ok || j.records !== records.length) throw new Error(`compile: ok=${j.ok} records=${j.records}, diagnostics: ${JSON.stringify(j.diagnostics).slice(0, 2000)}`);
+  compileRuns.push({ wallMs: r.ms, reportedMs: j.ms, bytes: j.bytes, sha256: j.sha256 });
+  log(`compile run ${i + 1}: wall ${Math.round(r.ms)} ms, reported ${j.ms} ms, ${j.bytes} bytes`);
+}
+const dbBytes = compileRuns[0].bytes;
+results.compile = {
+  wallMsMedian: Math.round(median(compileRuns.map((r) => r.wallMs))),
+  reportedMsMedian: Math.round(median(compileRuns.map((r) => r.reportedMs))),
+  deterministic: compileRuns.every((r) => r.sha256 === compileRuns[0].sha256),
+  sha256: compileRuns[0].sha256,
+  npxVersionMsMedian: Math.round(median(npxStart)),
+  runs: compileRuns.map((r) => ({ wallMs: Math.round(r.wallMs), reportedMs: r.reportedMs })),
+};
+
+// compile, in-process breakdown (one run): read + parse/validate, image, encode
+{
+  const { findRecordFiles, readSources, recordsToImage } = await import("@tgvx/compiler");
+  const { loadRecordSet } = await import("@tgvx/records");
+  const { encodeDatabase } = engineMod;
+  const t0 = performance.now();
+  const sources = await readSources(await findRecordFiles([RECORDS_DIR]));
+  const t1 = performance.now();
+  const loaded = loadRecordSet(sources);
+  const t2 = performance.now();
+  const img = recordsToImage(loaded.records);
+  const t3 = performance.now();
+  const bytes = await encodeDatabase(img);
+  const t4 = performance.now();
+  results.compile.inProcess = {
+    readMs: Math.round(t1 - t0),
+    parseValidateMs: Math.round(t2 - t1),
+    imageMs: Math.round(t3 - t2),
+    encodeMs: Math.round(t4 - t3),
+    sameBytesAsCli: Buffer.compare(Buffer.from(bytes), readFileSync(DB_PATH)) === 0,
+  };
+}
+
+// 3b. database size and index shape
+const info = JSON.parse(run("npx", ["tgvx", "info", DB_PATH, "--json"]).stdout);
+const infoWall = run("npx", ["tgvx", "info", DB_PATH, "--json"]).ms;
+results.database = {
+  bytes: dbBytes,
+  bytesPerRecord: round(dbBytes / records.length, 1),
+  windows: info.windowCount,
+  probes: info.probeCount,
+  keys: info.keyCount,
+  sections: Object.fromEntries(info.sections.map((s) => [s.name, s.length])),
+  infoWallMs: Math.round(infoWall),
+};
+
+// 3c. load, in-process (median of 5) and peak RSS in a fresh process
+const dbData = new Uint8Array(readFileSync(DB_PATH));
+const loadRuns = [];
+let engine;
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  engine = await Engine.load(dbData);
+  loadRuns.push(performance.now() - t0);
+}
+const shaRuns = [];
+for (let i = 0; i < 5; i++) {
+  const t0 = performance.now();
+  await sha256(dbData.subarray(112));
+  shaRuns.push(performance.now() - t0);
+}
+const rssChild = JSON.parse(run(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child-load-rss", DB_PATH]).stdout);
+results.load = {
+  msMedian: round(median(loadRuns), 2),
+  sha256MsMedian: round(median(shaRuns), 2),
+  runs: loadRuns.map((x) => round(x, 2)),
+  freshProcessMs: round(rssChild.ms, 2),
+  peakRssDeltaKiB: rssChild.peakRssDeltaKiB,
+  rssDeltaKiB: rssChild.rssDeltaKiB,
+};
+log(`load: median ${results.load.msMedian} ms (sha256 ${results.load.sha256MsMedian} ms), peak RSS +${rssChild.peakRssDeltaKiB} KiB`);
+
+// 3d. scan in-process: read everything first, then time engine.scan alone
+const bufs = corpus.files.map((f) => ({ f, name: basename(f.rel), bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, f.rel))) }));
+const scanRuns = [];
+let lastScan;
+for (let i = 0; i < 3; i++) {
+  const out = new Map();
+  const stats = { candidates: 0, crcs: 0, crcBytes: 0, warnings: 0 };
+  const t0 = performance.now();
+  for (const { f, name, bytes } of bufs) {
+    const r = engine.scan(bytes, { name });
+    out.set(f.rel, r.detections.map((d) => d.name));
+    stats.candidates += r.stats.candidates;
+    stats.crcs += r.stats.crcs;
+    stats.crcBytes += r.stats.crcBytes;
+    stats.warnings += r.warnings.length;
+  }
+  scanRuns.push(performance.now() - t0);
+  lastScan = { out, stats };
+}
+const analyzeRuns = [];
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  for (const { name, bytes } of bufs) analyzeObject(bytes, name);
+  analyzeRuns.push(performance.now() - t0);
+}
+const scanMs = median(scanRuns);
+results.scanInProcess = {
+  msMedian: round(scanMs, 1),
+  mibPerSec: round(corpus.totalBytes / MiB / (scanMs / 1000), 0),
+  filesPerSec: round(N_FILES / (scanMs / 1000), 0),
+  usPerFile: round((scanMs * 1000) / N_FILES, 1),
+  runs: scanRuns.map((x) => round(x, 1)),
+  analyzeObjectMsMedian: round(median(analyzeRuns), 1),
+  stats: lastScan.stats,
+};
+log(`scan in-process: median ${results.scanInProcess.msMedian} ms (${results.scanInProcess.mibPerSec} MiB/s, ${results.scanInProcess.filesPerSec} files/s)`);
+
+// 3e. scan through the CLI (wall: npx + Node start + load + read + scan + output)
+const cliRuns = [];
+for (let i = 0; i < 3; i++) cliRuns.push(run("npx", ["tgvx", "scan", "--db", DB_PATH, "-i", CORPUS_DIR], { okCodes: [0, 1] }));
+const cliJson = run("npx", ["tgvx", "scan", "--db", DB_PATH, "--json", CORPUS_DIR], { okCodes: [0, 1] });
+const cliReport = JSON.parse(cliJson.stdout);
+const cliMs = median(cliRuns.map((r) => r.ms));
+const expectExit = corpus.files.some((f) => f.expected.length) ? 1 : 0;
+results.scanCli = {
+  wallMsMedian: Math.round(cliMs),
+  mibPerSec: round(corpus.totalBytes / MiB / (cliMs / 1000), 0),
+  filesPerSec: round(N_FILES / (cliMs / 1000), 0),
+  reportedSeconds: cliReport.summary.seconds,
+  jsonWallMs: Math.round(cliJson.ms),
+  exitCodes: cliRuns.map((r) => r.status),
+  foundLines: cliRuns[0].stdout.split("\n").filter((l) => l.endsWith(" FOUND")).length,
+  runs: cliRuns.map((r) => Math.round(r.ms)),
+};
+log(`scan CLI: median wall ${results.scanCli.wallMsMedian} ms`);
+
+// 4. correctness
+const failures = [];
+const inProcDetections = compare(corpus.files, lastScan.out, "in-process", failures);
+const cliByRel = new Map();
+for (const r of cliReport.files) {
+  const rel = relative(CORPUS_DIR, resolve(REPO, r.path)).split("\\").join("/");
+  if (r.status === "error" || r.status === "skipped") failures.push(`CLI: ${rel}: ${r.status} ${r.error}`);
+  cliByRel.set(rel, r.detections.map((d) => d.name));
+}
+const cliDetections = compare(corpus.files, cliByRel, "CLI --json", failures);
+for (const r of cliRuns) if (r.status !== expectExit) failures.push(`CLI: exit code ${r.status}, expected ${expectExit}`);
+const plantedCodes = corpus.files.reduce((n, f) => n + f.expected.length, 0);
+if (results.scanCli.foundLines !== plantedCodes) failures.push(`CLI -i: ${results.scanCli.foundLines} FOUND lines, expected ${plantedCodes}`);
+results.correctness = {
+  ok: failures.length === 0,
+  expectedDetections: plantedCodes,
+  inProcessDetections: inProcDetections,
+  cliDetections,
+  failures,
+};
+
+// 5. report
+const fmt = (n) => n.toLocaleString("en-US");
+const pct = (n) => `${round((100 * n) / records.length, 1)}%`;
+const s = results.scanInProcess;
+const rows = [
+  ["Records (YAML files)", `${fmt(records.length)} (${recFiles.files} files, ${(recFiles.bytes / MiB).toFixed(1)} MiB of YAML)`],
+  [
+    "Record mix",
+    `start ${pct(mix.start)}, end ${pct(mix.end)}, start+at ${pct(mix["start-at"])}; type 4 ${pct(mix.type4)} (${fmt(mix.type4Text)} [text]); ` +
+      `${fmt(results.records.distinctWindowShapes)} window shapes, ${fmt(results.records.distinctFirstWords)} first words`,
+  ],
+  ["Corpus", `${fmt(N_FILES)} files, ${(corpus.totalBytes / MiB).toFixed(1)} MiB, ${corpus.planted} planted (${plantedCodes} codes), ${corpus.decoys} decoys`],
+  ["Compile, `npx tgvx compile` wall (median of 3)", `${fmt(results.compile.wallMsMedian)} ms`],
+  ["Compile, compiler-reported (median of 3)", `${fmt(results.compile.reportedMsMedian)} ms`],
+  [
+    "Compile in-process: read / parse+validate / image / encode",
+    `${results.compile.inProcess.readMs} / ${fmt(results.compile.inProcess.parseValidateMs)} / ${results.compile.inProcess.imageMs} / ${results.compile.inProcess.encodeMs} ms`,
+  ],
+  ["Compile deterministic (3 runs + in-process)", results.compile.deterministic && results.compile.inProcess.sameBytesAsCli ? "yes" : "NO"],
+  ["`npx tgvx --version` (start-up floor, median of 3)", `${fmt(results.compile.npxVersionMsMedian)} ms`],
+  ["Database size", `${fmt(dbBytes)} bytes (${(dbBytes / MiB).toFixed(2)} MiB)`],
+  ["Bytes per record", `${results.database.bytesPerRecord}`],
+  ["Index: windows / probes / keys", `${fmt(info.windowCount)} / ${fmt(info.probeCount)} / ${fmt(info.keyCount)}`],
+  ["Load, `Engine.load` (median of 5)", `${results.load.msMedian} ms (SHA-256 alone ${results.load.sha256MsMedian} ms)`],
+  ["Load, fresh process: time / peak RSS delta", `${results.load.freshProcessMs} ms / ${fmt(results.load.peakRssDeltaKiB)} KiB`],
+  ["Scan in-process, `engine.scan` total (median of 3)", `${fmt(s.msMedian)} ms`],
+  ["Scan in-process throughput", `${fmt(s.mibPerSec)} MiB/s, ${fmt(s.filesPerSec)} files/s (${s.usPerFile} µs/file)`],
+  ["  of which type recognition (`analyzeObject` alone)", `${fmt(s.analyzeObjectMsMedian)} ms`],
+  ["Scan work: candidates / CRCs / CRC bytes", `${fmt(s.stats.candidates)} / ${fmt(s.stats.crcs)} / ${fmt(s.stats.crcBytes)}`],
+  ["Scan CLI, `npx tgvx scan -i` wall (median of 3)", `${fmt(results.scanCli.wallMsMedian)} ms (CLI-reported ${results.scanCli.reportedSeconds} s)`],
+  ["Scan CLI throughput", `${fmt(results.scanCli.mibPerSec)} MiB/s, ${fmt(results.scanCli.filesPerSec)} files/s`],
+  [
+    "Correctness (planted = detected, no false positives)",
+    results.correctness.ok ? `OK: ${plantedCodes} expected, in-process ${inProcDetections}, CLI ${cliDetections}` : `FAILED (${failures.length} problems)`,
+  ],
+];
+const m = results.machine;
+const table = [
+  `Machine: Node ${m.node}, ${m.cpu} (${m.cores} cores), ${m.memGiB} GiB, ${m.os}`,
+  "",
+  "| Metric | Value |",
+  "|---|---|",
+  ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+].join("\n");
+results.table = table;
+writeFileSync(RESULTS_PATH, JSON.stringify(results, null, 2) + "\n");
+process.stdout.write(table + "\n\n" + `results: ${relative(process.cwd(), RESULTS_PATH).startsWith("..") ? RESULTS_PATH : relative(process.cwd(), RESULTS_PATH)}\n`);
+
+if (!results.correctness.ok) {
+  process.stderr.write(`\nFOUNDATION BENCH FAILED: detections differ from the planted feature codes (${failures.length} problems):\n`);
+  for (const f of failures.slice(0, 30)) process.stderr.write(`  ${f}\n`);
+  if (failures.length > 30) process.stderr.write(`  ... and ${failures.length - 30} more (see ${RESULTS_PATH})\n`);
+  process.exit(1);
+}

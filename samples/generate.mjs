@@ -1,0 +1,1752 @@
+#!/usr/bin/env node
+/**
+ * tgvx harmless sample corpus generator (see samples/README.md).
+ *
+ *   node samples/generate.mjs OUTDIR            write the whole corpus into OUTDIR (clean/, infected/,
+ *                                               near-miss/, manifest.yaml); `npm run samples` = OUTDIR samples
+ *   node samples/generate.mjs --print-records   print the detection blocks of every family (CRCs computed
+ *                                               from the generated samples) for db-src/*.yaml
+ *   node samples/generate.mjs --verify [DIR]    check DIR (default: samples) against db-src/*.yaml with an
+ *                                               independent re-implementation of the anchor rules, and prove
+ *                                               every infected sample can be cleaned back to its original
+ *
+ * SAFETY: every "virus body" below is inert data — a 2-byte first word, an ASCII banner and
+ * deterministic pseudo-random filler. No working malicious code is ever produced. Hosts contain at most
+ * trivial benign program bytes (a DOS exit, `xor eax,eax; ret`, `cli; hlt`). EICAR is the standard
+ * harmless test string, assembled from pieces so this file is not itself a signature hit.
+ *
+ * Deterministic: no clock, no environment, no Math.random; one seeded PRNG (mulberry32 over an FNV-1a
+ * seed string); deflate (for the gzip samples) is a tiny fixed-Huffman encoder written here, so the
+ * bytes do not depend on the zlib build or CPU. Node built-ins only.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import crypto from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+// ==================================================================================================
+// bytes, CRC, PRNG
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** IEEE CRC-32 (zlib's) of buf[start, end). */
+function crc32(buf, start = 0, end = buf.length) {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function fnv1a(s) {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(s, "utf8")) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** mulberry32 seeded from a string: the only source of "randomness" in the corpus. */
+function prng(seed) {
+  let a = fnv1a(seed);
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+function prngBytes(seed, n) {
+  const r = prng(seed);
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = r() & 0xff;
+  return b;
+}
+
+const align = (n, a) => Math.ceil(n / a) * a;
+const cat = (...parts) => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p))));
+const ascii = (s) => {
+  assert(/^[\x00-\x7f]*$/.test(s), `non-ASCII text: ${JSON.stringify(s.slice(0, 40))}`);
+  return Buffer.from(s, "latin1");
+};
+const u16 = (v) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v & 0xffff);
+  return b;
+};
+const hex = (n, w = 0) => (n < 0 ? "-0x" : "0x") + Math.abs(n).toString(16).toUpperCase().padStart(w, "0");
+const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`generate.mjs: ${msg}`);
+}
+
+/** Deterministic readable filler text (for hosts only). */
+function proseLines(seed, count, eol = "\n") {
+  const words = (
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa " +
+    "quebec romeo sierra tango uniform victor whiskey xray yankee zulu sample corpus harmless host table " +
+    "record window anchor offset sector segment header section entry clean"
+  ).split(" ");
+  const r = prng(seed);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const n = 5 + (r() % 8);
+    const ws = [];
+    for (let j = 0; j < n; j++) ws.push(words[r() % words.length]);
+    out.push(`${String(i + 1).padStart(3, "0")} ${ws.join(" ")}.`);
+  }
+  return out.join(eol) + eol;
+}
+
+// ==================================================================================================
+// tiny deterministic deflate (fixed Huffman, greedy LZ77) + gzip framing
+
+const LBASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEXT = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DBASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DEXT = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+
+function deflateFixed(data) {
+  const out = [];
+  let bitbuf = 0;
+  let bitcnt = 0;
+  const bits = (v, n) => {
+    bitbuf |= v << bitcnt;
+    bitcnt += n;
+    while (bitcnt >= 8) {
+      out.push(bitbuf & 0xff);
+      bitbuf >>>= 8;
+      bitcnt -= 8;
+    }
+  };
+  const huff = (code, len) => {
+    let r = 0;
+    for (let i = 0; i < len; i++) r = (r << 1) | ((code >> i) & 1);
+    bits(r, len);
+  };
+  const lit = (s) => {
+    if (s < 144) huff(0x30 + s, 8);
+    else if (s < 256) huff(0x190 + s - 144, 9);
+    else if (s < 280) huff(s - 256, 7);
+    else huff(0xc0 + s - 280, 8);
+  };
+  const lastLE = (table, v) => {
+    let j = 0;
+    while (j + 1 < table.length && table[j + 1] <= v) j++;
+    return j;
+  };
+  bits(1, 1); // BFINAL
+  bits(1, 2); // BTYPE = 01 (fixed Huffman)
+  const chains = new Map();
+  const n = data.length;
+  const insert = (p) => {
+    if (p + 3 > n) return;
+    const k = data[p] | (data[p + 1] << 8) | (data[p + 2] << 16);
+    let list = chains.get(k);
+    if (!list) chains.set(k, (list = []));
+    list.push(p);
+  };
+  let i = 0;
+  while (i < n) {
+    let bestLen = 0;
+    let bestDist = 0;
+    if (i + 3 <= n) {
+      const list = chains.get(data[i] | (data[i + 1] << 8) | (data[i + 2] << 16));
+      if (list) {
+        for (let k = list.length - 1, tries = 0; k >= 0 && tries < 64; k--, tries++) {
+          const p = list[k];
+          const dist = i - p;
+          if (dist > 32768) break;
+          let l = 0;
+          while (l < 258 && i + l < n && data[p + l] === data[i + l]) l++;
+          if (l > bestLen) {
+            bestLen = l;
+            bestDist = dist;
+            if (l === 258) break;
+          }
+        }
+      }
+    }
+    if (bestLen >= 3) {
+      const lj = lastLE(LBASE, bestLen);
+      lit(257 + lj);
+      bits(bestLen - LBASE[lj], LEXT[lj]);
+      const dj = lastLE(DBASE, bestDist);
+      huff(dj, 5);
+      bits(bestDist - DBASE[dj], DEXT[dj]);
+      for (let k = 0; k < bestLen; k++) insert(i + k);
+      i += bestLen;
+    } else {
+      lit(data[i]);
+      insert(i);
+      i++;
+    }
+  }
+  lit(256);
+  if (bitcnt > 0) out.push(bitbuf & 0xff);
+  const result = Buffer.from(out);
+  assert(zlib.inflateRawSync(result).equals(data), "deflate round trip failed");
+  return result;
+}
+
+/** gzip member: FNAME set, MTIME 0, XFL 0, OS 3 (Unix) — fixed whatever platform generates it. */
+function gzip(data, name) {
+  const hdr = Buffer.from([0x1f, 0x8b, 0x08, 0x08, 0, 0, 0, 0, 0x00, 0x03]);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(data), 0);
+  trailer.writeUInt32LE(data.length >>> 0, 4);
+  const out = cat(hdr, ascii(name), [0], deflateFixed(data), trailer);
+  assert(zlib.gunzipSync(out).equals(data), "gzip round trip failed");
+  return out;
+}
+
+// ==================================================================================================
+// containers and text formats
+
+const DOS_TIME = (12 << 11) | (0 << 5) | 0; // 12:00:00
+const DOS_DATE = ((2004 - 1980) << 9) | (3 << 5) | 1; // 2004-03-01
+
+/** ZIP with stored entries, written by hand (fixed DOS date/time, no extra fields). */
+function zipStored(entries, comment = "") {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const { name, data } of entries) {
+    const nm = ascii(name);
+    const crc = crc32(data);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(10, 4); // version needed 1.0 (stored)
+    lh.writeUInt16LE(0, 6); // flags
+    lh.writeUInt16LE(0, 8); // method: stored
+    lh.writeUInt16LE(DOS_TIME, 10);
+    lh.writeUInt16LE(DOS_DATE, 12);
+    lh.writeUInt32LE(crc, 14);
+    lh.writeUInt32LE(data.length, 18);
+    lh.writeUInt32LE(data.length, 22);
+    lh.writeUInt16LE(nm.length, 26);
+    lh.writeUInt16LE(0, 28);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(20, 4); // made by: MS-DOS/FAT, 2.0
+    ch.writeUInt16LE(10, 6);
+    ch.writeUInt16LE(0, 8);
+    ch.writeUInt16LE(0, 10);
+    ch.writeUInt16LE(DOS_TIME, 12);
+    ch.writeUInt16LE(DOS_DATE, 14);
+    ch.writeUInt32LE(crc, 16);
+    ch.writeUInt32LE(data.length, 20);
+    ch.writeUInt32LE(data.length, 24);
+    ch.writeUInt16LE(nm.length, 28);
+    ch.writeUInt16LE(0, 30); // extra
+    ch.writeUInt16LE(0, 32); // comment
+    ch.writeUInt16LE(0, 34); // disk
+    ch.writeUInt16LE(/\.(txt|sh|bat)$/.test(name) ? 1 : 0, 36); // internal attributes: text
+    ch.writeUInt32LE(0x20, 38); // external attributes: DOS archive bit
+    ch.writeUInt32LE(offset, 42);
+    locals.push(lh, nm, data);
+    centrals.push(ch, nm);
+    offset += 30 + nm.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const cm = ascii(comment);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(entries.length, 8);
+  eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  eocd.writeUInt16LE(cm.length, 20);
+  return cat(...locals, cd, eocd, cm);
+}
+
+/** POSIX ustar archive: mtime 0, uid/gid 0, owner "tgvx", correct checksums, two zero blocks at the end. */
+function tarUstar(entries) {
+  const blocks = [];
+  const octal = (v, width) => ascii(v.toString(8).padStart(width - 1, "0") + "\0");
+  for (const { name, data, mode = 0o644 } of entries) {
+    assert(name.length < 100, "tar name too long");
+    const h = Buffer.alloc(512);
+    ascii(name).copy(h, 0);
+    octal(mode, 8).copy(h, 100);
+    octal(0, 8).copy(h, 108);
+    octal(0, 8).copy(h, 116);
+    octal(data.length, 12).copy(h, 124);
+    octal(0, 12).copy(h, 136); // mtime
+    h.fill(0x20, 148, 156); // checksum field as spaces while summing
+    h[156] = 0x30; // typeflag '0': regular file
+    ascii("ustar\0").copy(h, 257);
+    ascii("00").copy(h, 263);
+    ascii("tgvx").copy(h, 265);
+    ascii("tgvx").copy(h, 297);
+    let sum = 0;
+    for (const b of h) sum += b;
+    ascii(sum.toString(8).padStart(6, "0") + "\0 ").copy(h, 148);
+    blocks.push(h, data, Buffer.alloc(align(data.length, 512) - data.length));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+function base64Lines(data, eol) {
+  const s = data.toString("base64");
+  const lines = [];
+  for (let i = 0; i < s.length; i += 76) lines.push(s.slice(i, i + 76));
+  return lines.join(eol) + eol;
+}
+
+/** A MIME multipart message (CRLF) with a text part and one base64 attachment. */
+function mimeMessage({ from, to, subject, id, text, attachmentName, attachment }) {
+  const E = "\r\n";
+  const boundary = "=_tgvx_sample_boundary_0001";
+  return ascii(
+    [
+      `From: ${from}`,
+      `To: ${to}`,
+      `Subject: ${subject}`,
+      "Date: Mon, 01 Mar 2004 12:00:00 +0000",
+      `Message-ID: <${id}@samples.tgvx.invalid>`,
+      "MIME-Version: 1.0",
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      "",
+      "This is a multi-part message in MIME format.",
+      "",
+      `--${boundary}`,
+      "Content-Type: text/plain; charset=us-ascii",
+      "Content-Transfer-Encoding: 7bit",
+      "",
+      text.replace(/\n/g, E).replace(/\r\n$/, ""),
+      "",
+      `--${boundary}`,
+      `Content-Type: application/octet-stream; name="${attachmentName}"`,
+      "Content-Transfer-Encoding: base64",
+      `Content-Disposition: attachment; filename="${attachmentName}"`,
+      "",
+      base64Lines(attachment, E) + `--${boundary}--`,
+      "",
+    ].join(E),
+  );
+}
+
+// ==================================================================================================
+// executable hosts (benign: at most a DOS exit / `xor eax,eax; ret` / `cli; hlt`)
+
+const DOS_EXIT = Buffer.from([0xb8, 0x00, 0x4c, 0xcd, 0x21]); // mov ax,4C00h; int 21h
+const WIN_RET0 = Buffer.from([0x31, 0xc0, 0xc3]); // xor eax,eax; ret
+
+function comHost1() {
+  // 1,234 bytes: E9 jump over a message and a data table to a DOS exit in the last 5 bytes.
+  const size = 1234;
+  const b = Buffer.alloc(size);
+  const exitAt = size - DOS_EXIT.length;
+  b[0] = 0xe9;
+  b.writeUInt16LE((exitAt - 3) & 0xffff, 1);
+  const msg = ascii("tgvx clean sample COM host 1: a near jump over data to a DOS exit.\r\n$");
+  msg.copy(b, 3);
+  prngBytes("host:com-1:table", exitAt - 3 - msg.length).copy(b, 3 + msg.length);
+  DOS_EXIT.copy(b, exitAt);
+  return b;
+}
+
+function comHost2() {
+  // 777 bytes: plain code at offset 0 (a DOS exit), then data.
+  const text = ascii("tgvx clean sample COM host 2: code first, then data.\r\n$" + proseLines("host:com-2", 6, "\r\n"));
+  const b = cat(DOS_EXIT, text);
+  return cat(b, prngBytes("host:com-2:table", 777 - b.length));
+}
+
+function comHost3() {
+  // 3,001 bytes: EB short jump to a DOS exit at 0x40, a message before it, text after it.
+  const b = Buffer.alloc(3001);
+  b[0] = 0xeb;
+  b[1] = 0x40 - 2;
+  ascii("tgvx clean sample COM host 3: short jump.\r\n$").copy(b, 2);
+  DOS_EXIT.copy(b, 0x40);
+  const tail = ascii(proseLines("host:com-3", 60, "\r\n"));
+  tail.copy(b, 0x48, 0, Math.min(tail.length, b.length - 0x48));
+  return b;
+}
+
+/** Plain DOS MZ executable: 4-paragraph header, no relocations, e_lfanew = 0. */
+function buildMZ({ image, cs, ip, lfarlc, minalloc = 0x20, sp = 0x200 }) {
+  const h = Buffer.alloc(0x40);
+  const size = 0x40 + image.length;
+  ascii("MZ").copy(h, 0);
+  h.writeUInt16LE(size % 512, 0x02); // e_cblp
+  h.writeUInt16LE(Math.ceil(size / 512), 0x04); // e_cp
+  h.writeUInt16LE(0, 0x06); // e_crlc
+  h.writeUInt16LE(4, 0x08); // e_cparhdr
+  h.writeUInt16LE(minalloc, 0x0a);
+  h.writeUInt16LE(0xffff, 0x0c);
+  h.writeUInt16LE((image.length + 15) >> 4, 0x0e); // e_ss: just after the image
+  h.writeUInt16LE(sp, 0x10);
+  h.writeUInt16LE(ip, 0x14);
+  h.writeUInt16LE(cs, 0x16);
+  h.writeUInt16LE(lfarlc, 0x18);
+  h.writeUInt32LE(0, 0x3c); // e_lfanew: not a new executable
+  return cat(h, image);
+}
+
+function mzHost1() {
+  // entry at CS:IP = 0000:0000 (file offset 0x40); classic e_lfarlc 0x1C.
+  const text = ascii("tgvx clean sample MZ host 1\r\n$" + proseLines("host:mz-1", 12, "\r\n"));
+  const image = cat(DOS_EXIT, text);
+  return buildMZ({ image: cat(image, prngBytes("host:mz-1:data", 1500 - 0x40 - image.length)), cs: 0, ip: 0, lfarlc: 0x1c });
+}
+
+function mzHost2() {
+  // data first, entry at CS:IP = 0010:0005 (file offset 0x145); e_lfarlc 0x40 with e_lfanew 0.
+  const data = Buffer.alloc(0x105);
+  ascii("tgvx clean sample MZ host 2: data segment first\r\n$").copy(data, 0);
+  prngBytes("host:mz-2:data", 0x105 - 0x40).copy(data, 0x40);
+  const text = ascii(proseLines("host:mz-2", 30, "\r\n"));
+  const image = cat(data, DOS_EXIT, text);
+  const padded = cat(image, prngBytes("host:mz-2:tail", Math.max(0, 2600 - 0x40 - image.length)));
+  return buildMZ({ image: padded.subarray(0, 2600 - 0x40), cs: 0x10, ip: 0x05, lfarlc: 0x40, sp: 0x400 });
+}
+
+/** The 0x80-byte MZ header + stub in front of NE and PE files (the stub only exits). */
+function dosStub(lfanew) {
+  const b = Buffer.alloc(0x80);
+  ascii("MZ").copy(b, 0);
+  b.writeUInt16LE(0x80, 0x02);
+  b.writeUInt16LE(1, 0x04);
+  b.writeUInt16LE(4, 0x08);
+  b.writeUInt16LE(0xffff, 0x0c);
+  b.writeUInt16LE(0xb8, 0x10);
+  b.writeUInt16LE(0x40, 0x18);
+  b.writeUInt32LE(lfanew, 0x3c);
+  Buffer.from([0xb8, 0x01, 0x4c, 0xcd, 0x21]).copy(b, 0x40); // mov ax,4C01h; int 21h
+  ascii("This program requires Microsoft Windows.\r\n$").copy(b, 0x45);
+  return b;
+}
+
+/** A small Win16 NE executable: header tables right after the NE header, slack, then aligned segments. */
+function buildNE({ module, description, segments, cs, ip, shift }) {
+  const ne = 0x80;
+  const segTab = 0x40;
+  const resident = cat([module.length], ascii(module), u16(0), [0]);
+  const resTab = segTab + segments.length * 8; // no resources: resource table offset == resident names offset
+  const resNames = resTab;
+  const modRef = resNames + resident.length; // no module references
+  const impNames = modRef;
+  const imported = Buffer.from([0]);
+  const entTab = impNames + imported.length;
+  const entry = Buffer.from([0]); // empty entry table
+  const nonresAbs = ne + entTab + entry.length;
+  const nonres = cat([description.length], ascii(description), u16(0), [0]);
+  const tablesEnd = nonresAbs + nonres.length;
+  const unit = 1 << shift;
+  let off = align(Math.max(tablesEnd + 0x40, 0x200), unit);
+  const placed = segments.map((s) => {
+    const p = { ...s, off };
+    off = align(off + s.data.length, unit);
+    return p;
+  });
+  const last = placed[placed.length - 1];
+  const f = Buffer.alloc(last.off + last.data.length);
+  dosStub(ne).copy(f, 0);
+  const h = f.subarray(ne);
+  ascii("NE").copy(h, 0);
+  h[0x02] = 5; // linker version
+  h[0x03] = 10;
+  h.writeUInt16LE(entTab, 0x04);
+  h.writeUInt16LE(entry.length, 0x06);
+  h.writeUInt16LE(0x0302, 0x0c); // MULTIPLEDATA, Windows API application
+  const autoData = segments.findIndex((s) => s.flags & 1) + 1;
+  h.writeUInt16LE(autoData, 0x0e);
+  h.writeUInt16LE(0x400, 0x10); // heap
+  h.writeUInt16LE(0x1000, 0x12); // stack
+  h.writeUInt16LE(ip, 0x14);
+  h.writeUInt16LE(cs, 0x16);
+  h.writeUInt16LE(0, 0x18); // SP
+  h.writeUInt16LE(autoData, 0x1a); // SS
+  h.writeUInt16LE(segments.length, 0x1c);
+  h.writeUInt16LE(0, 0x1e);
+  h.writeUInt16LE(nonres.length, 0x20);
+  h.writeUInt16LE(segTab, 0x22);
+  h.writeUInt16LE(resTab, 0x24);
+  h.writeUInt16LE(resNames, 0x26);
+  h.writeUInt16LE(modRef, 0x28);
+  h.writeUInt16LE(impNames, 0x2a);
+  h.writeUInt32LE(nonresAbs, 0x2c);
+  h.writeUInt16LE(0, 0x30);
+  h.writeUInt16LE(shift, 0x32);
+  h[0x36] = 2; // target OS: Windows
+  h.writeUInt16LE(0x030a, 0x3e); // expected Windows 3.10
+  placed.forEach((s, i) => {
+    const e = segTab + i * 8;
+    h.writeUInt16LE(s.off >> shift, e);
+    h.writeUInt16LE(s.data.length, e + 2);
+    h.writeUInt16LE(s.flags, e + 4);
+    h.writeUInt16LE(s.minAlloc ?? s.data.length, e + 6);
+    s.data.copy(f, s.off);
+  });
+  resident.copy(h, resNames);
+  imported.copy(h, impNames);
+  entry.copy(h, entTab);
+  nonres.copy(f, nonresAbs);
+  return f;
+}
+
+const NE_CODE = 0x0050; // code, movable, preload
+const NE_DATA = 0x0051; // data, movable, preload
+
+function neHost1() {
+  const code = cat(DOS_EXIT, ascii("tgvx clean sample NE host 1 code\r\n"), prngBytes("host:ne-1:code", 0x120 - 5 - 34));
+  const data = cat(ascii("tgvx clean sample NE host 1 data\0"), Buffer.alloc(0x80 - 33));
+  return buildNE({
+    module: "HELLO16",
+    description: "tgvx clean sample NE host 1",
+    segments: [
+      { data: code, flags: NE_CODE },
+      { data, flags: NE_DATA, minAlloc: 0x100 },
+    ],
+    cs: 1,
+    ip: 0,
+    shift: 4,
+  });
+}
+
+function neHost2() {
+  const code1 = cat(Buffer.alloc(0x10, 0x90), DOS_EXIT, ascii(proseLines("host:ne-2:code1", 8, "\r\n")));
+  const code2 = cat(ascii("tgvx clean sample NE host 2 second code segment\r\n"), prngBytes("host:ne-2:code2", 0x1d3));
+  const data = cat(ascii("tgvx clean sample NE host 2 data\0"), prngBytes("host:ne-2:data", 0xb1));
+  return buildNE({
+    module: "SAMPLE2",
+    description: "tgvx clean sample NE host 2 (three segments, 512-byte sectors)",
+    segments: [
+      { data: code2, flags: NE_CODE },
+      { data: code1, flags: NE_CODE },
+      { data, flags: NE_DATA },
+    ],
+    cs: 2,
+    ip: 0x10,
+    shift: 9,
+  });
+}
+
+const SCN_CODE = 0x60000020; // code | execute | read
+const SCN_RDATA = 0x40000040; // initialized data | read
+const SCN_DATA = 0xc0000040; // initialized data | read | write
+
+/** A minimal PE32 / PE32+ image without imports: FileAlignment 0x200, SectionAlignment 0x1000. */
+function buildPE({ bits, sections, entrySection, entryOffset, headersSize, subsystem }) {
+  const pe = 0x80;
+  const optSize = bits === 64 ? 240 : 224;
+  const table = pe + 24 + optSize;
+  assert(table + sections.length * 40 <= headersSize, "PE section table does not fit the headers");
+  let va = 0x1000;
+  let raw = headersSize;
+  const secs = sections.map((s) => {
+    const vs = s.data.length;
+    const r = { ...s, va, vs, raw, rs: align(vs, 0x200) };
+    va += align(vs, 0x1000);
+    raw += r.rs;
+    return r;
+  });
+  const f = Buffer.alloc(raw);
+  dosStub(pe).copy(f, 0);
+  ascii("PE\0\0").copy(f, pe);
+  const coff = pe + 4;
+  f.writeUInt16LE(bits === 64 ? 0x8664 : 0x014c, coff);
+  f.writeUInt16LE(secs.length, coff + 2);
+  f.writeUInt32LE(0, coff + 4); // TimeDateStamp: fixed
+  f.writeUInt16LE(optSize, coff + 16);
+  f.writeUInt16LE(bits === 64 ? 0x0023 : 0x0103, coff + 18); // relocs stripped | executable | (large address aware / 32-bit)
+  const o = pe + 24;
+  const code = secs.filter((s) => s.chars === SCN_CODE);
+  const idata = secs.filter((s) => s.chars !== SCN_CODE);
+  f.writeUInt16LE(bits === 64 ? 0x20b : 0x10b, o);
+  f[o + 2] = 14;
+  f.writeUInt32LE(code.reduce((a, s) => a + s.rs, 0), o + 4);
+  f.writeUInt32LE(idata.reduce((a, s) => a + s.rs, 0), o + 8);
+  f.writeUInt32LE(secs[entrySection].va + entryOffset, o + 16);
+  f.writeUInt32LE(code[0].va, o + 20);
+  if (bits === 64) f.writeBigUInt64LE(0x140000000n, o + 24);
+  else {
+    f.writeUInt32LE(idata[0]?.va ?? 0, o + 24);
+    f.writeUInt32LE(0x400000, o + 28);
+  }
+  f.writeUInt32LE(0x1000, o + 32);
+  f.writeUInt32LE(0x200, o + 36);
+  f.writeUInt16LE(bits === 64 ? 6 : 5, o + 40); // OS version
+  f.writeUInt16LE(bits === 64 ? 0 : 1, o + 42);
+  f.writeUInt16LE(bits === 64 ? 6 : 5, o + 48); // subsystem version
+  f.writeUInt16LE(bits === 64 ? 0 : 1, o + 50);
+  f.writeUInt32LE(va, o + 56); // SizeOfImage
+  f.writeUInt32LE(headersSize, o + 60);
+  f.writeUInt16LE(subsystem, o + 68);
+  if (bits === 64) {
+    f.writeBigUInt64LE(0x100000n, o + 72);
+    f.writeBigUInt64LE(0x1000n, o + 80);
+    f.writeBigUInt64LE(0x100000n, o + 88);
+    f.writeBigUInt64LE(0x1000n, o + 96);
+    f.writeUInt32LE(16, o + 108);
+  } else {
+    f.writeUInt32LE(0x100000, o + 72);
+    f.writeUInt32LE(0x1000, o + 76);
+    f.writeUInt32LE(0x100000, o + 80);
+    f.writeUInt32LE(0x1000, o + 84);
+    f.writeUInt32LE(16, o + 92);
+  }
+  secs.forEach((s, i) => {
+    const e = table + i * 40;
+    ascii(s.name).copy(f, e, 0, 8);
+    f.writeUInt32LE(s.vs, e + 8);
+    f.writeUInt32LE(s.va, e + 12);
+    f.writeUInt32LE(s.rs, e + 16);
+    f.writeUInt32LE(s.raw, e + 20);
+    f.writeUInt32LE(s.chars, e + 36);
+    s.data.copy(f, s.raw);
+  });
+  return f;
+}
+
+function textSection(entryOffset, size) {
+  const b = Buffer.alloc(size, 0xcc); // int3 padding
+  WIN_RET0.copy(b, entryOffset);
+  return b;
+}
+
+function pe32Host1() {
+  return buildPE({
+    bits: 32,
+    headersSize: 0x400,
+    subsystem: 2,
+    entrySection: 0,
+    entryOffset: 0x10,
+    sections: [
+      { name: ".text", chars: SCN_CODE, data: textSection(0x10, 0x1a0) },
+      { name: ".rdata", chars: SCN_RDATA, data: ascii("tgvx clean sample PE32 host 1\0" + proseLines("host:pe32-1", 8)) },
+      { name: ".data", chars: SCN_DATA, data: prngBytes("host:pe32-1:data", 0x90) },
+    ],
+  });
+}
+
+function pe32Host2() {
+  return buildPE({
+    bits: 32,
+    headersSize: 0x200,
+    subsystem: 3,
+    entrySection: 0,
+    entryOffset: 0,
+    sections: [
+      { name: ".text", chars: SCN_CODE, data: textSection(0, 0x40) },
+      { name: ".data", chars: SCN_DATA, data: cat(ascii("tgvx clean sample PE32 host 2\0"), prngBytes("host:pe32-2:data", 0x3f0)) },
+    ],
+  });
+}
+
+function pe64Host1() {
+  return buildPE({
+    bits: 64,
+    headersSize: 0x200,
+    subsystem: 3,
+    entrySection: 0,
+    entryOffset: 0x20,
+    sections: [
+      { name: ".text", chars: SCN_CODE, data: textSection(0x20, 0x230) },
+      { name: ".rdata", chars: SCN_RDATA, data: ascii("tgvx clean sample PE32+ host 1\0" + proseLines("host:pe64-1", 5)) },
+    ],
+  });
+}
+
+/** A FAT12 floppy boot sector whose code only halts (cli; hlt; jmp $-1). */
+function bootSector({ oem, bytesPerCluster, totalSectors, media, fatSectors, sectorsPerTrack, rootEntries, volumeId, label, message }) {
+  const b = Buffer.alloc(512);
+  Buffer.from([0xeb, 0x3c, 0x90]).copy(b, 0);
+  ascii(oem.padEnd(8)).copy(b, 3);
+  b.writeUInt16LE(512, 0x0b);
+  b[0x0d] = bytesPerCluster / 512;
+  b.writeUInt16LE(1, 0x0e); // reserved sectors
+  b[0x10] = 2; // FATs
+  b.writeUInt16LE(rootEntries, 0x11);
+  b.writeUInt16LE(totalSectors, 0x13);
+  b[0x15] = media;
+  b.writeUInt16LE(fatSectors, 0x16);
+  b.writeUInt16LE(sectorsPerTrack, 0x18);
+  b.writeUInt16LE(2, 0x1a); // heads
+  b[0x24] = 0; // drive number
+  b[0x26] = 0x29; // extended boot signature
+  b.writeUInt32LE(volumeId, 0x27);
+  ascii(label.padEnd(11)).copy(b, 0x2b);
+  ascii("FAT12   ").copy(b, 0x36);
+  Buffer.from([0xfa, 0xf4, 0xeb, 0xfd]).copy(b, 0x3e); // cli; hlt; jmp short -3 (back to hlt)
+  ascii(message).copy(b, 0x48);
+  b[510] = 0x55;
+  b[511] = 0xaa;
+  return b;
+}
+
+function boot144() {
+  return bootSector({
+    oem: "TGVXDOS1",
+    bytesPerCluster: 512,
+    totalSectors: 2880,
+    media: 0xf0,
+    fatSectors: 9,
+    sectorsPerTrack: 18,
+    rootEntries: 224,
+    volumeId: 0x20040301,
+    label: "TGVX 1440K",
+    message: "Non-system disk (tgvx clean sample boot sector, 1.44 MB)\r\n",
+  });
+}
+
+function boot720() {
+  return bootSector({
+    oem: "TGVXDOS2",
+    bytesPerCluster: 1024,
+    totalSectors: 1440,
+    media: 0xf9,
+    fatSectors: 3,
+    sectorsPerTrack: 9,
+    rootEntries: 112,
+    volumeId: 0x19870720,
+    label: "TGVX 720K",
+    message: "Non-system disk (tgvx clean sample boot sector, 720 KB)\r\n",
+  });
+}
+
+function shellScript() {
+  return ascii(
+    [
+      "#!/bin/sh",
+      "# tgvx clean sample: a harmless shell script (prints a few lines, changes nothing).",
+      "set -eu",
+      "",
+      'greet() { printf "hello from the tgvx sample corpus, %s\\n" "$1"; }',
+      "",
+      "for name in alpha bravo charlie; do",
+      '  greet "$name"',
+      "done",
+      "",
+      "cat <<'EOF'",
+      proseLines("host:script", 10).trimEnd(),
+      "EOF",
+      "exit 0",
+      "",
+    ].join("\n"),
+  );
+}
+
+function batchFile() {
+  return ascii(
+    [
+      "@echo off",
+      "rem tgvx clean sample: a harmless batch file (prints a few lines, changes nothing).",
+      "setlocal",
+      "set GREETING=hello from the tgvx sample corpus",
+      "for %%N in (alpha bravo charlie) do echo %GREETING%, %%N",
+      "echo.",
+      ...proseLines("host:bat", 8, "\n")
+        .trimEnd()
+        .split("\n")
+        .map((l) => `echo ${l}`),
+      "endlocal",
+      "",
+    ].join("\r\n"),
+  );
+}
+
+function readmeText() {
+  return ascii("tgvx clean sample archive member.\r\n" + proseLines("host:zip-readme", 14, "\r\n"));
+}
+
+function mbox() {
+  const msg = (from, subject, day, body) =>
+    [
+      `From ${from} Mon Mar  ${day} 12:00:00 2004`,
+      `From: ${from}`,
+      "To: list@example.net",
+      `Subject: ${subject}`,
+      `Date: Mon, 0${day} Mar 2004 12:00:00 +0000`,
+      `Message-ID: <mbox-${day}@samples.tgvx.invalid>`,
+      "",
+      body.trimEnd(),
+      "",
+      "",
+    ].join("\n");
+  return ascii(
+    msg("alice@example.org", "tgvx sample mailbox, message 1", 1, proseLines("host:mbox-1", 4)) +
+      msg("bob@example.net", "Re: tgvx sample mailbox, message 1", 2, "> quoted line\n>From the mbox quoting rule\n" + proseLines("host:mbox-2", 3)) +
+      msg("carol@example.com", "tgvx sample mailbox, message 3", 3, proseLines("host:mbox-3", 5)),
+  );
+}
+
+function randomBinary() {
+  const b = prngBytes("host:random", 3000);
+  b[0] = 0x00; // fixed first byte: never a COM jump, MZ, PK, gzip or text
+  return b;
+}
+
+// ==================================================================================================
+// EICAR and the families (inert bodies)
+
+const EICAR = ascii(["X5O!P%@AP[4\\PZX54(P^)7CC)7}", "$EICAR-STANDARD-ANTI", "VIRUS-TEST-FILE!$H+H*"].join(""));
+assert(EICAR.length === 68 && crypto.createHash("md5").update(EICAR).digest("hex") === "44d88612fea8a8f36de82e1278abb02f", "EICAR string");
+
+/**
+ * Every family's body: first word (2 bytes) + banner up to 0x40, a zeroed slot area 0x40..0x4F where
+ * the infector stores host-dependent data, then pseudo-random filler. `anchorInBody` is where the
+ * record's anchor falls relative to the body start, so `at` = -anchorInBody and a window's body
+ * position is anchorInBody + offset.
+ */
+const FAMILIES = [
+  {
+    key: "eicar",
+    file: "eicar.yaml",
+    id: 0x0001,
+    name: "Test.EICAR.68",
+    type: 3,
+    category: "test",
+    attributes: ["test"],
+    anchor: "start",
+    anchorInBody: 0,
+    windows: [
+      [0x00, 0x20],
+      [0x20, 0x24],
+    ],
+    slots: [],
+    description: "The EICAR anti-virus test file (68 bytes; trailing whitespace allowed). Cleaning: remove the file.",
+  },
+  {
+    key: "tailgate-a",
+    file: "tailgate.yaml",
+    id: 0x1001,
+    name: "DOS.Tailgate.A",
+    type: 3,
+    attributes: ["infector"],
+    anchor: "jump",
+    word: "TG",
+    bodyLen: 0x180,
+    anchorInBody: 0,
+    slots: [[0x40, 3]],
+    windows: [
+      [0x00, 0x40],
+      [0x60, 0xc0],
+    ],
+    description:
+      "COM appender: body (0x180 bytes) appended, first 3 bytes replaced by E9 to the body; the host's first 3 bytes stored at body+0x40. Cleaning: copy 3 bytes from jump+0x40 to offset 0, truncate at the jump target.",
+  },
+  {
+    key: "headstone-a",
+    file: "headstone.yaml",
+    id: 0x2001,
+    name: "DOS.Headstone.A",
+    type: 4,
+    filetypes: ["com"],
+    attributes: ["infector"],
+    anchor: "start",
+    word: "HS",
+    bodyLen: 0x200,
+    anchorInBody: 0,
+    slots: [[0x40, 2]],
+    windows: [
+      [0x08, 0x30],
+      [0x100, 0x100],
+    ],
+    description:
+      "COM prepender: 0x200-byte body, then the whole original host; host size stored as u16 at body+0x40. Cleaning: truncate 0x200 bytes from the head.",
+  },
+  {
+    key: "exetail-a",
+    file: "exetail.yaml",
+    id: 0x3001,
+    name: "DOS.Exetail.A",
+    type: 4,
+    filetypes: ["mz"],
+    attributes: ["infector"],
+    anchor: "entry",
+    word: "ET",
+    bodyLen: 0x240,
+    anchorInBody: 0x60,
+    slots: [[0x40, 4]],
+    windows: [
+      [-0x10, 0x50],
+      [0x80, 0x100],
+    ],
+    description:
+      "MZ appender: 0x240-byte body appended at the old end of file (no padding); CS:IP set to body+0x60, original IP and CS stored as u16 at body+0x40/0x42, e_cblp/e_cp updated. Cleaning: restore IP/CS, truncate at entry-0x60, recompute e_cblp/e_cp.",
+  },
+  {
+    key: "pesection-a",
+    file: "pesection.yaml",
+    id: 0x4001,
+    name: "Win32.Pesection.A",
+    type: 4,
+    filetypes: ["pe32", "pe64"],
+    attributes: ["infector"],
+    anchor: "entry",
+    word: "PS",
+    bodyLen: 0x300,
+    anchorInBody: 0x100,
+    slots: [[0x40, 4]],
+    windows: [
+      [-0xb0, 0x60],
+      [0x20, 0xe0],
+    ],
+    description:
+      'PE infector: adds a last section ".pesect" (raw = old end of file, VA = old SizeOfImage, 0x300 bytes, raw padded to 0x400), AddressOfEntryPoint = section+0x100, original entry RVA stored as u32 at body+0x40; NumberOfSections and SizeOfImage updated. Cleaning: restore the entry RVA, SizeOfImage = the section VA, zero its header, NumberOfSections-1, truncate at its PointerToRawData.',
+  },
+  {
+    key: "netail-a",
+    file: "netail.yaml",
+    id: 0x5001,
+    name: "Win16.Netail.A",
+    type: 4,
+    filetypes: ["ne"],
+    attributes: ["infector"],
+    anchor: "entry",
+    word: "NT",
+    bodyLen: 0x1e0,
+    anchorInBody: 0,
+    slots: [[0x40, 8]],
+    windows: [
+      [0x48, 0x40],
+      [0x120, 0xa0],
+    ],
+    description:
+      "NE infector: inserts an 8-byte segment entry after the segment table (the tables after it move up 8 bytes; their NE offsets and the non-resident table offset +8), body appended at the next alignment unit as a new code segment, CS:IP = new segment:0; original IP, CS (u16) and file size (u32) stored at body+0x40/0x42/0x44. Cleaning reverses all of it.",
+  },
+  {
+    key: "trailer-a",
+    file: "trailer.yaml",
+    id: 0x6001,
+    name: "Generic.Trailer.A",
+    type: 3,
+    attributes: ["infector"],
+    anchor: "end",
+    word: "TR",
+    bodyLen: 0x1a0,
+    anchorInBody: 0x1a0,
+    slots: [],
+    windows: [
+      [-0x190, 0x80],
+      [-0x70, 0x50],
+    ],
+    description: "Appends its 0x1A0-byte body to the end of any file, changes nothing else. Cleaning: truncate the last 0x1A0 bytes.",
+  },
+  {
+    key: "stonewall-a",
+    file: "stonewall.yaml",
+    id: 0x7001,
+    name: "Boot.Stonewall.A",
+    type: 4,
+    filetypes: ["boot"],
+    attributes: ["infector", "boot"],
+    anchor: "start",
+    word: "SW",
+    bodyLen: 0x1c0,
+    anchorInBody: -0x3e,
+    slots: [],
+    windows: [
+      [0x40, 0x80],
+      [0x130, 0xb0],
+    ],
+    description:
+      "Boot-sector infector: keeps the jump and BPB (0x00..0x3D), overwrites the boot code 0x3E..0x1FD with its body, keeps 55 AA, and saves the original sector as sector 1 of a 1024-byte image. Cleaning: copy sector 1 over sector 0, truncate to 512 bytes.",
+  },
+];
+const FAMILY = Object.fromEntries(FAMILIES.map((f) => [f.key, f]));
+
+function body(fam) {
+  const b = prngBytes(`body:${fam.name}`, fam.bodyLen);
+  const banner = ascii(`${fam.word}|tgvx inert sample body ${fam.name}|data, not code|`);
+  assert(banner.length <= 0x40, `banner of ${fam.name} too long`);
+  banner.copy(b, 0);
+  b.fill(0, 0x40, 0x50); // slot area
+  return b;
+}
+
+// ---------- infectors (inverse operations live in the verifier's CLEANERS)
+
+function infectTailgate(host) {
+  const fam = FAMILY["tailgate-a"];
+  assert(host.length + fam.bodyLen <= 0xff00, "COM too large");
+  const b = body(fam);
+  host.copy(b, 0x40, 0, 3);
+  const f = cat(host, b);
+  f[0] = 0xe9;
+  f.writeUInt16LE((host.length - 3) & 0xffff, 1);
+  return f;
+}
+
+function infectHeadstone(host) {
+  const fam = FAMILY["headstone-a"];
+  assert(host.length + fam.bodyLen <= 0xff00, "COM too large");
+  const b = body(fam);
+  b.writeUInt16LE(host.length, 0x40);
+  return cat(b, host);
+}
+
+function infectExetail(host) {
+  const fam = FAMILY["exetail-a"];
+  const f = Buffer.from(host);
+  const hdr = f.readUInt16LE(0x08) * 16;
+  const size = f.length;
+  assert((f.readUInt16LE(0x04) - 1) * 512 + (f.readUInt16LE(0x02) || 512) === size, "MZ host has an overlay");
+  const b = body(fam);
+  b.writeUInt16LE(f.readUInt16LE(0x14), 0x40);
+  b.writeUInt16LE(f.readUInt16LE(0x16), 0x42);
+  const rel = size - hdr;
+  f.writeUInt16LE(rel >> 4, 0x16); // CS
+  f.writeUInt16LE((rel & 15) + fam.anchorInBody, 0x14); // IP
+  const out = cat(f, b);
+  out.writeUInt16LE(out.length % 512, 0x02);
+  out.writeUInt16LE(Math.ceil(out.length / 512), 0x04);
+  return out;
+}
+
+function infectPesection(host) {
+  const fam = FAMILY["pesection-a"];
+  const f = Buffer.from(host);
+  const pe = f.readUInt32LE(0x3c);
+  const nsec = f.readUInt16LE(pe + 6);
+  const o = pe + 24;
+  const table = o + f.readUInt16LE(pe + 20);
+  const fileAlign = f.readUInt32LE(o + 36);
+  const secAlign = f.readUInt32LE(o + 32);
+  const newHdr = table + nsec * 40;
+  assert(newHdr + 40 <= f.readUInt32LE(o + 60), "no room for a section header");
+  for (let i = newHdr; i < newHdr + 40; i++) assert(f[i] === 0, "section header slot not empty");
+  assert(f.length % fileAlign === 0, "PE host has an unaligned end");
+  const va = f.readUInt32LE(o + 56); // old SizeOfImage
+  const b = body(fam);
+  b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40);
+  ascii(".pesect").copy(f, newHdr);
+  f.writeUInt32LE(fam.bodyLen, newHdr + 8);
+  f.writeUInt32LE(va, newHdr + 12);
+  f.writeUInt32LE(align(fam.bodyLen, fileAlign), newHdr + 16);
+  f.writeUInt32LE(f.length, newHdr + 20);
+  f.writeUInt32LE(0xe0000020, newHdr + 36);
+  f.writeUInt16LE(nsec + 1, pe + 6);
+  f.writeUInt32LE(va + align(fam.bodyLen, secAlign), o + 56);
+  f.writeUInt32LE(va + fam.anchorInBody, o + 16);
+  return cat(f, b, Buffer.alloc(align(fam.bodyLen, fileAlign) - fam.bodyLen));
+}
+
+/** End of the NE header tables that follow the segment table (entry table or non-resident names). */
+function neTablesEnd(f, ne) {
+  return Math.max(ne + f.readUInt16LE(ne + 0x04) + f.readUInt16LE(ne + 0x06), f.readUInt32LE(ne + 0x2c) + f.readUInt16LE(ne + 0x20));
+}
+const NE_TABLE_OFFSETS = [0x04, 0x24, 0x26, 0x28, 0x2a];
+
+function infectNetail(host) {
+  const fam = FAMILY["netail-a"];
+  const f = Buffer.from(host);
+  const ne = f.readUInt32LE(0x3c);
+  const nseg = f.readUInt16LE(ne + 0x1c);
+  const shift = f.readUInt16LE(ne + 0x32) || 9;
+  const segEnd = ne + f.readUInt16LE(ne + 0x22) + nseg * 8;
+  const tablesEnd = neTablesEnd(f, ne);
+  let firstSeg = Infinity;
+  for (let i = 0; i < nseg; i++) firstSeg = Math.min(firstSeg, f.readUInt16LE(segEnd - nseg * 8 + i * 8) << shift);
+  assert(tablesEnd + 8 <= firstSeg, "no slack after the NE tables");
+  for (let i = tablesEnd; i < tablesEnd + 8; i++) assert(f[i] === 0, "NE slack not empty");
+  const b = body(fam);
+  b.writeUInt16LE(f.readUInt16LE(ne + 0x14), 0x40);
+  b.writeUInt16LE(f.readUInt16LE(ne + 0x16), 0x42);
+  b.writeUInt32LE(f.length, 0x44);
+  f.copyWithin(segEnd + 8, segEnd, tablesEnd);
+  f.fill(0, segEnd, segEnd + 8);
+  for (const off of NE_TABLE_OFFSETS) f.writeUInt16LE(f.readUInt16LE(ne + off) + 8, ne + off);
+  f.writeUInt32LE(f.readUInt32LE(ne + 0x2c) + 8, ne + 0x2c);
+  const bodyOff = align(f.length, 1 << shift);
+  f.writeUInt16LE(bodyOff >> shift, segEnd);
+  f.writeUInt16LE(fam.bodyLen, segEnd + 2);
+  f.writeUInt16LE(NE_CODE, segEnd + 4);
+  f.writeUInt16LE(fam.bodyLen, segEnd + 6);
+  f.writeUInt16LE(nseg + 1, ne + 0x1c);
+  f.writeUInt16LE(nseg + 1, ne + 0x16); // CS
+  f.writeUInt16LE(fam.anchorInBody, ne + 0x14); // IP
+  return cat(f, Buffer.alloc(bodyOff - f.length), b);
+}
+
+function infectTrailer(host) {
+  return cat(host, body(FAMILY["trailer-a"]));
+}
+
+function infectStonewall(host) {
+  const fam = FAMILY["stonewall-a"];
+  assert(host.length === 512 && host[510] === 0x55 && host[511] === 0xaa, "boot host");
+  const out = Buffer.alloc(1024);
+  host.copy(out, 0, 0, 0x3e);
+  Buffer.from([0xeb, 0x3c, 0x90]).copy(out, 0);
+  body(fam).copy(out, -fam.anchorInBody);
+  out[510] = 0x55;
+  out[511] = 0xaa;
+  host.copy(out, 512);
+  return out;
+}
+
+// ==================================================================================================
+// the corpus
+
+// Container samples (EICAR in zip/gzip/mail, Tailgate in tar) need the recursive engine (issue 6); it switches this on.
+const WITH_CONTAINERS = false;
+
+function buildCorpus() {
+  const items = [];
+  const add = (p, bytes, detect, note, original) => {
+    assert(!items.some((i) => i.path === p), `duplicate path ${p}`);
+    items.push({ path: p, bytes, detect, original, note });
+  };
+  const clean = {};
+  const addClean = (name, bytes, note) => {
+    clean[name] = bytes;
+    add(`clean/${name}`, bytes, [], note);
+  };
+
+  const com1 = comHost1();
+  const com2 = comHost2();
+  const com3 = comHost3();
+  addClean("com-host-1.com", com1, `COM, ${thousands(com1.length)} bytes; E9 jump over data to a DOS exit at the end`);
+  addClean("com-host-2.com", com2, `COM, ${thousands(com2.length)} bytes; plain code (DOS exit) at offset 0, then data`);
+  addClean("com-host-3.com", com3, `COM, ${thousands(com3.length)} bytes; EB short jump to a DOS exit at 0x40`);
+  const mz1 = mzHost1();
+  const mz2 = mzHost2();
+  addClean("mz-host-1.exe", mz1, `DOS MZ, ${thousands(mz1.length)} bytes; entry 0000:0000 (file offset 0x40), e_lfanew 0`);
+  addClean("mz-host-2.exe", mz2, `DOS MZ, ${thousands(mz2.length)} bytes; entry 0010:0005 (file offset 0x145), e_lfarlc 0x40, e_lfanew 0`);
+  const ne1 = neHost1();
+  const ne2 = neHost2();
+  addClean("ne-host-1.exe", ne1, `Win16 NE, ${thousands(ne1.length)} bytes; 2 segments, alignment shift 4, entry 1:0000`);
+  addClean("ne-host-2.exe", ne2, `Win16 NE, ${thousands(ne2.length)} bytes; 3 segments, alignment shift 9, entry 2:0010`);
+  const p1 = pe32Host1();
+  const p2 = pe32Host2();
+  const p64 = pe64Host1();
+  addClean("pe32-host-1.exe", p1, `PE32 GUI, ${thousands(p1.length)} bytes; 3 sections, SizeOfHeaders 0x400, entry .text+0x10 (xor eax,eax; ret)`);
+  addClean("pe32-host-2.exe", p2, `PE32 console, ${thousands(p2.length)} bytes; 2 sections, SizeOfHeaders 0x200, entry .text+0`);
+  addClean("pe64-host-1.exe", p64, `PE32+ (x64) console, ${thousands(p64.length)} bytes; 2 sections, section table fills the headers after infection`);
+  const zip = zipStored([
+    { name: "README.TXT", data: readmeText() },
+    { name: "docs/notes.txt", data: ascii(proseLines("host:zip-notes", 20)) },
+    { name: "bin/hello.com", data: com2 },
+  ]);
+  addClean("archive.zip", zip, "ZIP, 3 stored entries (text, text, the clean COM host 2), DOS date 2004-03-01 12:00");
+  const gzText = ascii(proseLines("host:gzip", 80));
+  const gz = gzip(gzText, "notes.txt");
+  addClean("notes.txt.gz", gz, `gzip of a ${thousands(gzText.length)}-byte text (fixed-Huffman deflate, FNAME notes.txt, MTIME 0, OS 3)`);
+  const tar = tarUstar([
+    { name: "bundle/readme.txt", data: readmeText() },
+    { name: "bundle/run.sh", data: shellScript(), mode: 0o755 },
+    { name: "bundle/data.bin", data: prngBytes("host:tar-data", 700) },
+  ]);
+  addClean("bundle.tar", tar, "POSIX ustar, 3 members, mtime 0");
+  const eml = mimeMessage({
+    from: "Alice Example <alice@example.org>",
+    to: "Bob Example <bob@example.net>",
+    subject: "tgvx clean sample message",
+    id: "clean-1",
+    text: "Hello Bob,\n\nthe attached program only exits. This message is a clean tgvx sample.\n\nAlice\n",
+    attachmentName: "hello.com",
+    attachment: com2,
+  });
+  addClean("message.eml", eml, "MIME e-mail (CRLF), text part + base64 attachment (the clean COM host 2)");
+  addClean("mailbox.mbox", mbox(), "mbox with 3 plain-text messages (LF), one '>From ' quoted line");
+  addClean("boot-144.img", boot144(), "FAT12 1.44 MB floppy boot sector, 512 bytes, code = cli; hlt");
+  addClean("boot-720.img", boot720(), "FAT12 720 KB floppy boot sector, 512 bytes, code = cli; hlt");
+  addClean("script.sh", shellScript(), "POSIX shell script (text)");
+  addClean("build.bat", batchFile(), "DOS batch file (text, CRLF)");
+  addClean("random.bin", randomBinary(), "3,000 pseudo-random bytes (unknown type)");
+
+  // ---------- infected
+  add("infected/eicar.com", EICAR, ["Test.EICAR.68"], "the 68-byte EICAR test file");
+  add("infected/eicar-trailing.txt", cat(EICAR, ascii("\r\n")), ["Test.EICAR.68"], "EICAR followed by CRLF");
+
+  const infected = {};
+  const apply = (famKey, hostName, fn, note) => {
+    const fam = FAMILY[famKey];
+    const host = clean[hostName];
+    const bytes = fn(host);
+    infected[`${famKey}/${hostName}`] = bytes;
+    add(`infected/${famKey}/${hostName}`, bytes, [fam.name], note(host, bytes), `clean/${hostName}`);
+  };
+  for (const h of ["com-host-1.com", "com-host-2.com", "com-host-3.com"])
+    apply("tailgate-a", h, infectTailgate, (host) => `COM appender on a ${thousands(host.length)}-byte host; jump target ${hex(host.length)}, host bytes 0..2 at body+0x40`);
+  for (const h of ["com-host-1.com", "com-host-3.com"])
+    apply("headstone-a", h, infectHeadstone, (host) => `COM prepender (0x200-byte body) on a ${thousands(host.length)}-byte host`);
+  for (const h of ["mz-host-1.exe", "mz-host-2.exe"])
+    apply("exetail-a", h, infectExetail, (host) => `MZ appender on a ${thousands(host.length)}-byte host; entry = body+0x60 at file offset ${hex(host.length + 0x60)}`);
+  for (const h of ["pe32-host-1.exe", "pe32-host-2.exe", "pe64-host-1.exe"])
+    apply("pesection-a", h, infectPesection, (host) => `new last section at file offset ${hex(host.length)}; entry = section+0x100 (${h.startsWith("pe64") ? "PE32+" : "PE32"})`);
+  for (const h of ["ne-host-1.exe", "ne-host-2.exe"])
+    apply("netail-a", h, infectNetail, (host, bytes) => `new NE segment at file offset ${hex(bytes.length - FAMILY["netail-a"].bodyLen)} (host ${thousands(host.length)} bytes)`);
+  for (const h of ["script.sh", "archive.zip", "pe32-host-1.exe"])
+    apply("trailer-a", h, infectTrailer, (host) => `0x1A0-byte body appended to a ${thousands(host.length)}-byte file`);
+  for (const h of ["boot-144.img", "boot-720.img"])
+    apply("stonewall-a", h, infectStonewall, () => "1024-byte image: sector 0 infected (body at 0x3E), sector 1 = the original boot sector");
+
+  if (WITH_CONTAINERS) {
+    add("infected/containers/eicar.zip", zipStored([{ name: "eicar.com", data: EICAR }]), ["Test.EICAR.68"], "stored ZIP holding eicar.com (needs unpacking)");
+    add("infected/containers/eicar.com.gz", gzip(EICAR, "eicar.com"), ["Test.EICAR.68"], "gzip of eicar.com (needs unpacking)");
+    add(
+      "infected/containers/tailgate-a.tar",
+      tarUstar([
+        { name: "dos/readme.txt", data: readmeText() },
+        { name: "dos/com-host-1.com", data: infected["tailgate-a/com-host-1.com"] },
+      ]),
+      ["DOS.Tailgate.A"],
+      "ustar holding infected/tailgate-a/com-host-1.com as dos/com-host-1.com (needs unpacking; the member name makes it a COM)",
+    );
+    add(
+      "infected/containers/eicar-attachment.eml",
+      mimeMessage({
+        from: "Mallory Example <mallory@example.com>",
+        to: "Bob Example <bob@example.net>",
+        subject: "tgvx sample: EICAR attachment",
+        id: "eicar-1",
+        text: "The attachment is the harmless EICAR anti-virus test file.\n",
+        attachmentName: "eicar.com",
+        attachment: EICAR,
+      }),
+      ["Test.EICAR.68"],
+      "MIME e-mail with eicar.com as a base64 attachment (needs unpacking)",
+    );
+  }
+
+  // ---------- near misses
+  const flip = (bytes, pos) => {
+    const b = Buffer.from(bytes);
+    b[pos] ^= 0x01;
+    return b;
+  };
+  {
+    const src = infected["tailgate-a/com-host-2.com"];
+    const t = clean["com-host-2.com"].length; // jump target = body start
+    const pos = t + 0x60 + 0x21;
+    add("near-miss/tailgate-a-flipped.com", flip(src, pos), [], `infected/tailgate-a/com-host-2.com with byte ${hex(pos)} (jump+0x81, inside window 2) xor 0x01`);
+    const src3 = infected["tailgate-a/com-host-3.com"];
+    const t3 = clean["com-host-3.com"].length;
+    const cut = t3 + 0x60 + 0xc0 - 1;
+    add(
+      "near-miss/tailgate-a-truncated.com",
+      src3.subarray(0, cut),
+      [],
+      `infected/tailgate-a/com-host-3.com cut to ${thousands(cut)} bytes: window 2 (jump+0x60, 0xC0 bytes) runs 1 byte past the end`,
+    );
+  }
+  {
+    const src = infected["pesection-a/pe32-host-2.exe"];
+    const entry = clean["pe32-host-2.exe"].length + 0x100;
+    const pos = entry + 0x20 + 0x70;
+    add("near-miss/pesection-a-flipped.exe", flip(src, pos), [], `infected/pesection-a/pe32-host-2.exe with byte ${hex(pos)} (entry+0x90, inside window 2) xor 0x01`);
+  }
+  {
+    const src = infected["trailer-a/script.sh"];
+    const pos = src.length - 0x70 + 0x10;
+    add("near-miss/trailer-a-flipped.sh", flip(src, pos), [], `infected/trailer-a/script.sh with byte ${hex(pos)} (end-0x60, inside window 2) xor 0x01`);
+    add(
+      "near-miss/trailer-a-short.bin",
+      src.subarray(src.length - 0x100),
+      [],
+      "the last 0x100 bytes of the Trailer body alone: window 2 matches, but the first word (end-0x1A0) and window 1 lie before the start",
+    );
+  }
+  add(
+    "near-miss/headstone-a-not-com.bin",
+    infectHeadstone(clean["script.sh"]),
+    [],
+    "Headstone body prepended to the shell script, named .bin: first word and windows match but the object is not a COM (type 4, filetypes [com])",
+  );
+
+  for (const i of items) assert(i.bytes.length <= 16 * 1024, `${i.path} is larger than 16 KB`);
+  return items;
+}
+
+// ==================================================================================================
+// manifest
+
+/** A plain YAML scalar when that is unambiguous in block context, else a double-quoted one. */
+function yamlScalar(s) {
+  const plain = /^[A-Za-z0-9(.][^\n"]*$/.test(s) && !/: |:$| #|\s$/.test(s) && !/^(true|false|null|yes|no|on|off|~|[-+.\d][\d_.xXa-fA-F]*)$/i.test(s);
+  return plain ? s : JSON.stringify(s);
+}
+
+function manifestYaml(items) {
+  const lines = [
+    "# yaml-language-server: $schema=../schemas/sample-manifest.schema.json",
+    "# Generated by samples/generate.mjs: do not edit; change the generator and run `npm run samples`.",
+    "# Every path is relative to this file. `detect`: exact record names that must be reported ([] = clean).",
+    "# `original`: the clean host an infected sample was made from; cleaning must restore it byte for byte.",
+    "samples:",
+  ];
+  for (const i of items) {
+    lines.push(`  - path: ${i.path}`);
+    lines.push(`    detect: [${i.detect.join(", ")}]`);
+    if (i.original) lines.push(`    original: ${i.original}`);
+    if (i.note) lines.push(`    note: ${yamlScalar(i.note)}`);
+  }
+  return ascii(lines.join("\n") + "\n");
+}
+
+function writeCorpus(outDir) {
+  const items = buildCorpus();
+  for (const sub of ["clean", "infected", "near-miss", "manifest.yaml"]) fs.rmSync(path.join(outDir, sub), { recursive: true, force: true });
+  let total = 0;
+  for (const i of items) {
+    const p = path.join(outDir, ...i.path.split("/"));
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, i.bytes);
+    total += i.bytes.length;
+  }
+  const manifest = manifestYaml(items);
+  fs.writeFileSync(path.join(outDir, "manifest.yaml"), manifest);
+  total += manifest.length;
+  const count = (prefix) => items.filter((i) => i.path.startsWith(prefix)).length;
+  process.stdout.write(
+    `wrote ${items.length} samples + manifest.yaml to ${outDir} (clean ${count("clean/")}, infected ${count("infected/")}, near-miss ${count("near-miss/")}; ${thousands(total)} bytes)\n`,
+  );
+}
+
+// ==================================================================================================
+// --print-records: detection blocks with CRCs taken from the generated samples
+
+function printRecords() {
+  const items = buildCorpus();
+  const out = [];
+  for (const fam of FAMILIES) {
+    const samples = items.filter((i) => i.detect.length === 1 && i.detect[0] === fam.name && !i.path.startsWith("infected/containers/"));
+    let first;
+    const crcs = [];
+    for (const s of samples) {
+      const { anchors } = classify(s.bytes, path.posix.basename(s.path));
+      const a = anchors[fam.anchor];
+      assert(a !== undefined, `${s.path}: no ${fam.anchor} anchor`);
+      const at = a - fam.anchorInBody;
+      const word = s.bytes.subarray(at, at + 2).toString("hex").toUpperCase().replace(/(..)(..)/, "$1 $2");
+      const c = fam.windows.map(([off, len]) => crc32(s.bytes, a + off, a + off + len));
+      if (first === undefined) {
+        first = word;
+        crcs.push(...c);
+      }
+      assert(word === first && c.every((x, k) => x === crcs[k]), `${fam.name}: ${s.path} differs from the family's other samples`);
+    }
+    for (const [off, len] of fam.windows) {
+      assert(len >= 32 && len <= 256, `${fam.name}: window length`);
+      for (const [so, sl] of fam.slots) {
+        const b0 = fam.anchorInBody + off;
+        assert(b0 + len <= so || so + sl <= b0, `${fam.name}: window overlaps a host-dependent slot`);
+      }
+    }
+    const at = -fam.anchorInBody;
+    out.push(`# --- db-src/${fam.file} (${samples.length} samples)`);
+    out.push("records:");
+    out.push(`  - id: ${hex(fam.id, 4)}`);
+    out.push("    rev: 1");
+    out.push(`    name: ${fam.name}`);
+    out.push(`    type: ${fam.type}`);
+    out.push("    status: stable");
+    out.push(`    category: ${fam.category ?? "virus"}`);
+    out.push(`    attributes: [${fam.attributes.join(", ")}]`);
+    out.push(`    description: ${yamlScalar(fam.description)}`);
+    out.push("    detect:");
+    out.push(`      anchor: ${fam.anchor}`);
+    if (at !== 0) out.push(`      at: ${hex(at, 2)}`);
+    out.push(`      first: "${first}"`);
+    if (fam.filetypes) out.push(`      filetypes: [${fam.filetypes.join(", ")}]`);
+    out.push("      windows:");
+    fam.windows.forEach(([off, len], k) => out.push(`        - { offset: ${hex(off, 2)}, length: ${hex(len, 2)}, crc: ${hex(crcs[k], 8)} }`));
+    out.push("");
+  }
+  process.stdout.write(out.join("\n"));
+}
+
+// ==================================================================================================
+// --verify: an independent check of the committed corpus against db-src
+
+/**
+ * File types and anchors by the rules of the brief (written separately from the engine's code):
+ * returns { types: Set, anchors: { start, end, entry?, jump? } }.
+ */
+function classify(b, name) {
+  const size = b.length;
+  const types = new Set();
+  const anchors = { start: 0, end: size };
+  const rd16 = (o) => (o + 2 <= size ? b.readUInt16LE(o) : undefined);
+  const rd32 = (o) => (o + 4 <= size ? b.readUInt32LE(o) : undefined);
+  const inside = (v) => (v !== undefined && v >= 0 && v < size ? v : undefined);
+  const isMZ = size >= 2 && ((b[0] === 0x4d && b[1] === 0x5a) || (b[0] === 0x5a && b[1] === 0x4d));
+  if (isMZ) {
+    const lfanew = size >= 0x40 ? rd32(0x3c) : undefined;
+    let kind = "mz";
+    if (lfanew && lfanew + 4 <= size && b.toString("latin1", lfanew, lfanew + 4) === "PE\0\0") {
+      const opt = lfanew + 24;
+      const magic = rd16(opt);
+      if (magic === 0x10b || magic === 0x20b) {
+        kind = magic === 0x10b ? "pe32" : "pe64";
+        const nsec = rd16(lfanew + 6);
+        const table = opt + rd16(lfanew + 20);
+        const rva = rd32(opt + 16);
+        if (rva < rd32(opt + 60)) anchors.entry = inside(rva);
+        for (let i = 0; i < nsec && table + (i + 1) * 40 <= size; i++) {
+          const s = table + i * 40;
+          const vs = b.readUInt32LE(s + 8);
+          const va = b.readUInt32LE(s + 12);
+          const rs = b.readUInt32LE(s + 16);
+          if (va <= rva && rva < va + Math.max(vs, rs)) {
+            anchors.entry = inside(b.readUInt32LE(s + 20) + rva - va);
+            break;
+          }
+        }
+      }
+    } else if (lfanew && lfanew + 2 <= size && b.toString("latin1", lfanew, lfanew + 2) === "NE") {
+      kind = "ne";
+      const ne = lfanew;
+      const ip = rd16(ne + 0x14);
+      const cs = rd16(ne + 0x16);
+      const shift = rd16(ne + 0x32) || 9;
+      if (cs >= 1 && cs <= rd16(ne + 0x1c)) {
+        const sector = rd16(ne + rd16(ne + 0x22) + (cs - 1) * 8);
+        if (sector !== undefined) anchors.entry = inside(sector * 2 ** shift + ip);
+      }
+    }
+    if (kind === "mz") anchors.entry = inside(rd16(0x08) * 16 + ((rd16(0x16) * 16 + rd16(0x14)) & 0xfffff));
+    types.add(kind);
+  } else {
+    if (size <= 0xff00 && (/\.com$/i.test(name) || b[0] === 0xe9 || b[0] === 0xeb)) {
+      types.add("com");
+      anchors.entry = 0;
+      if (b[0] === 0xe9 && size >= 3) anchors.jump = inside((3 + b.readInt16LE(1)) & 0xffff);
+      else if (b[0] === 0xeb && size >= 2) anchors.jump = inside(2 + b.readInt8(1));
+    }
+    if (size >= 512 && size % 512 === 0 && b[510] === 0x55 && b[511] === 0xaa) types.add("boot");
+  }
+  if (size >= 4 && (b.readUInt32LE(0) === 0x04034b50 || b.lastIndexOf(Buffer.from("PK\x05\x06", "latin1")) >= Math.max(0, size - 65557))) types.add("zip");
+  if (size >= 3 && b[0] === 0x1f && b[1] === 0x8b && b[2] === 8) types.add("gzip");
+  if (size >= 512 && b.toString("latin1", 257, 262) === "ustar") types.add("tar");
+  const head = b.subarray(0, 4096);
+  if (head.length && !head.includes(0)) {
+    let good = 0;
+    for (const c of head) if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0x80) good++;
+    if (good * 20 >= head.length * 19) {
+      types.add("text");
+      const t = head.toString("latin1");
+      if (t.startsWith("From ") || /^(from|to|subject|date|message-id|mime-version|content-type):/im.test(t.split(/\r?\n\r?\n/)[0])) types.add("mail");
+    }
+  }
+  return { types, anchors };
+}
+
+/** Records that match `b` (type 3/4 only). */
+function matchRecords(records, b, name) {
+  const { types, anchors } = classify(b, name);
+  const found = [];
+  for (const r of records) {
+    if (r.type !== 3 && r.type !== 4) continue;
+    const d = r.detect;
+    if (r.type === 4 && !d.filetypes.some((t) => types.has(t))) continue;
+    const a = anchors[d.anchor];
+    if (a === undefined) continue;
+    const at = a + (d.at ?? 0);
+    if (at < 0 || at + 2 > b.length) continue;
+    if (b.subarray(at, at + 2).toString("hex") !== d.first.replace(/\s/g, "").toLowerCase()) continue;
+    const ok = d.windows.every((w) => {
+      const s = a + w.offset;
+      return s >= 0 && s + w.length <= b.length && crc32(b, s, s + w.length) === w.crc >>> 0;
+    });
+    if (ok) found.push(r.name);
+  }
+  return found;
+}
+
+/** Members of a container (enough for this corpus: stored/deflated ZIP, gzip, ustar, base64 MIME parts). */
+function members(b, types) {
+  const out = [];
+  if (types.has("zip")) {
+    const eocd = b.lastIndexOf(Buffer.from("PK\x05\x06", "latin1"));
+    if (eocd >= 0) {
+      let p = b.readUInt32LE(eocd + 16);
+      for (let i = 0; i < b.readUInt16LE(eocd + 10); i++) {
+        const method = b.readUInt16LE(p + 10);
+        const csize = b.readUInt32LE(p + 20);
+        const nlen = b.readUInt16LE(p + 28);
+        const name = b.toString("latin1", p + 46, p + 46 + nlen);
+        const lh = b.readUInt32LE(p + 42);
+        const data0 = lh + 30 + b.readUInt16LE(lh + 26) + b.readUInt16LE(lh + 28);
+        const raw = b.subarray(data0, data0 + csize);
+        out.push({ name, bytes: method === 0 ? raw : zlib.inflateRawSync(raw) });
+        p += 46 + nlen + b.readUInt16LE(p + 30) + b.readUInt16LE(p + 32);
+      }
+    }
+  }
+  if (types.has("gzip")) {
+    const nameEnd = b[3] & 8 ? b.indexOf(0, 10) : -1;
+    out.push({ name: nameEnd > 0 ? b.toString("latin1", 10, nameEnd) : "gzip-member", bytes: zlib.gunzipSync(b) });
+  }
+  if (types.has("tar")) {
+    for (let p = 0; p + 512 <= b.length && b[p] !== 0; ) {
+      const name = b.toString("latin1", p, p + 100).replace(/\0.*$/s, "");
+      const size = parseInt(b.toString("latin1", p + 124, p + 136).replace(/\0.*$/s, ""), 8);
+      out.push({ name: path.posix.basename(name), bytes: b.subarray(p + 512, p + 512 + size) });
+      p += 512 + align(size, 512);
+    }
+  }
+  if (types.has("mail")) {
+    const t = b.toString("latin1");
+    const re = /Content-Transfer-Encoding: base64\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+)/g;
+    for (let m; (m = re.exec(t)); ) {
+      const fn = /filename="([^"]+)"/.exec(t.slice(Math.max(0, m.index - 200), m.index + 300));
+      out.push({ name: fn ? fn[1] : "attachment", bytes: Buffer.from(m[1].replace(/\s/g, ""), "base64") });
+    }
+  }
+  return out;
+}
+
+function scanDeep(records, b, name, depth = 0) {
+  const found = new Set(matchRecords(records, b, name));
+  if (depth < 4) for (const m of members(b, classify(b, name).types)) for (const n of scanDeep(records, m.bytes, m.name, depth + 1)) found.add(n);
+  return [...found].sort();
+}
+
+/** Reference cleaning (the reverse of each infector), only from what is in the infected file. */
+const CLEANERS = {
+  "DOS.Tailgate.A": (f) => {
+    const t = classify(f, "x.com").anchors.jump;
+    const out = Buffer.from(f.subarray(0, t));
+    f.copy(out, 0, t + 0x40, t + 0x43);
+    return out;
+  },
+  "DOS.Headstone.A": (f) => {
+    assert(f.readUInt16LE(0x40) === f.length - 0x200, "Headstone stored host size");
+    return Buffer.from(f.subarray(0x200));
+  },
+  "DOS.Exetail.A": (f) => {
+    const bodyAt = classify(f, "x.exe").anchors.entry - 0x60;
+    const out = Buffer.from(f.subarray(0, bodyAt));
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x40), 0x14);
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x42), 0x16);
+    out.writeUInt16LE(out.length % 512, 0x02);
+    out.writeUInt16LE(Math.ceil(out.length / 512), 0x04);
+    return out;
+  },
+  "Win32.Pesection.A": (f) => {
+    const out = Buffer.from(f);
+    const pe = out.readUInt32LE(0x3c);
+    const o = pe + 24;
+    const nsec = out.readUInt16LE(pe + 6);
+    const s = o + out.readUInt16LE(pe + 20) + (nsec - 1) * 40;
+    const va = out.readUInt32LE(s + 12);
+    const raw = out.readUInt32LE(s + 20);
+    assert(classify(f, "x.exe").anchors.entry === raw + 0x100, "Pesection entry is not in the last section");
+    out.writeUInt32LE(out.readUInt32LE(raw + 0x40), o + 16);
+    out.writeUInt32LE(va, o + 56);
+    out.fill(0, s, s + 40);
+    out.writeUInt16LE(nsec - 1, pe + 6);
+    return out.subarray(0, raw);
+  },
+  "Win16.Netail.A": (f) => {
+    const out = Buffer.from(f);
+    const ne = out.readUInt32LE(0x3c);
+    const bodyAt = classify(f, "x.exe").anchors.entry;
+    const nseg = out.readUInt16LE(ne + 0x1c);
+    assert(out.readUInt16LE(ne + 0x16) === nseg, "Netail segment is not the last one");
+    const segEntry = ne + out.readUInt16LE(ne + 0x22) + (nseg - 1) * 8;
+    const tablesEnd = neTablesEnd(out, ne);
+    out.copyWithin(segEntry, segEntry + 8, tablesEnd);
+    out.fill(0, tablesEnd - 8, tablesEnd);
+    for (const off of NE_TABLE_OFFSETS) out.writeUInt16LE(out.readUInt16LE(ne + off) - 8, ne + off);
+    out.writeUInt32LE(out.readUInt32LE(ne + 0x2c) - 8, ne + 0x2c);
+    out.writeUInt16LE(nseg - 1, ne + 0x1c);
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x40), ne + 0x14);
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x42), ne + 0x16);
+    return out.subarray(0, f.readUInt32LE(bodyAt + 0x44));
+  },
+  "Generic.Trailer.A": (f) => Buffer.from(f.subarray(0, f.length - 0x1a0)),
+  "Boot.Stonewall.A": (f) => Buffer.from(f.subarray(512, 1024)),
+};
+
+// ---------- a small YAML reader for db-src and the manifest (block maps/lists, flow [..] / {..}, scalars)
+
+function yamlValue(s) {
+  s = s.trim();
+  if (s === "" || s === "~" || s === "null") return null;
+  if (s.startsWith("[") || s.startsWith("{")) {
+    const close = s[0] === "[" ? "]" : "}";
+    assert(s.endsWith(close), `flow collection: ${s}`);
+    const parts = [];
+    let depth = 0;
+    let cur = "";
+    let q = null;
+    for (const ch of s.slice(1, -1)) {
+      if (q) {
+        cur += ch;
+        if (ch === q) q = null;
+      } else if (ch === '"' || ch === "'") {
+        q = ch;
+        cur += ch;
+      } else if (ch === "[" || ch === "{") {
+        depth++;
+        cur += ch;
+      } else if (ch === "]" || ch === "}") {
+        depth--;
+        cur += ch;
+      } else if (ch === "," && depth === 0) {
+        parts.push(cur);
+        cur = "";
+      } else cur += ch;
+    }
+    if (cur.trim()) parts.push(cur);
+    if (close === "]") return parts.map(yamlValue);
+    return Object.fromEntries(
+      parts.map((p) => {
+        const i = p.indexOf(":");
+        return [p.slice(0, i).trim(), yamlValue(p.slice(i + 1))];
+      }),
+    );
+  }
+  if (s.startsWith('"')) return JSON.parse(s);
+  if (s.startsWith("'")) return s.slice(1, -1).replace(/''/g, "'");
+  if (/^[-+]?0x[0-9a-f]+$/i.test(s)) return (s.startsWith("-") ? -1 : 1) * parseInt(s.replace(/^[-+]?0x/i, ""), 16);
+  if (/^[-+]?\d+$/.test(s)) return parseInt(s, 10);
+  if (s === "true" || s === "false") return s === "true";
+  return s;
+}
+
+function stripComment(line) {
+  let q = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) {
+      if (ch === "\\" && q === '"') i++;
+      else if (ch === q) q = null;
+    } else if (ch === '"' || ch === "'") q = ch;
+    else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
+  }
+  return line;
+}
+
+function parseYaml(text) {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => stripComment(l).replace(/\s+$/, ""))
+    .filter((l) => l.trim() !== "")
+    .map((l) => ({ indent: l.length - l.trimStart().length, text: l.trim() }));
+  let i = 0;
+  const block = (indent) => {
+    if (lines[i].text.startsWith("- ") || lines[i].text === "-") {
+      const list = [];
+      while (i < lines.length && lines[i].indent === indent && (lines[i].text.startsWith("- ") || lines[i].text === "-")) {
+        const rest = lines[i].text.slice(1).trim();
+        if (rest && !/^[^\s"'[{][^:]*:(\s|$)/.test(rest)) {
+          list.push(yamlValue(rest));
+          i++;
+        } else {
+          lines[i] = { indent: indent + 2, text: rest };
+          if (!rest) i++;
+          list.push(block(indent + 2));
+        }
+      }
+      return list;
+    }
+    const map = {};
+    while (i < lines.length && lines[i].indent === indent) {
+      const t = lines[i].text;
+      const k = t.indexOf(":");
+      assert(k > 0, `YAML line: ${t}`);
+      const key = t.slice(0, k).trim();
+      const rest = t.slice(k + 1).trim();
+      i++;
+      if (rest) map[key] = yamlValue(rest);
+      else if (i < lines.length && lines[i].indent > indent) map[key] = block(lines[i].indent);
+      else if (i < lines.length && lines[i].indent === indent && lines[i].text.startsWith("-")) map[key] = block(indent);
+      else map[key] = null;
+    }
+    return map;
+  };
+  return block(lines[0].indent);
+}
+
+function verify(dir) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const dbDir = path.join(root, "db-src");
+  const problems = [];
+  const records = [];
+  for (const f of fs.readdirSync(dbDir).filter((n) => n.endsWith(".yaml")).sort()) {
+    const doc = parseYaml(fs.readFileSync(path.join(dbDir, f), "utf8"));
+    for (const r of doc.records ?? []) records.push({ ...r, file: f });
+  }
+  const ids = new Map();
+  for (const r of records) {
+    if (ids.has(r.id)) problems.push(`${r.file}: id ${hex(r.id)} of ${r.name} also used by ${ids.get(r.id)}`);
+    ids.set(r.id, r.name);
+    if (r.type === 3 || r.type === 4) {
+      const w = r.detect?.windows ?? [];
+      if (w.length !== 2) problems.push(`${r.name}: needs exactly two windows`);
+      if (typeof r.detect?.at === "string") problems.push(`${r.name}: "at" did not parse as a number`);
+    }
+  }
+  // the CRC here must agree with zlib's
+  const probe = Buffer.from("123456789");
+  if (crc32(probe) !== 0xcbf43926 || (zlib.crc32 && zlib.crc32(EICAR) !== crc32(EICAR))) problems.push("crc32 self-test failed");
+
+  const manifest = parseYaml(fs.readFileSync(path.join(dir, "manifest.yaml"), "utf8"));
+  const listed = new Set();
+  const counts = { infected: 0, clean: 0, cleaned: 0 };
+  for (const s of manifest.samples) {
+    listed.add(s.path);
+    const file = path.join(dir, ...s.path.split("/"));
+    if (!fs.existsSync(file)) {
+      problems.push(`${s.path}: missing`);
+      continue;
+    }
+    const b = fs.readFileSync(file);
+    const found = scanDeep(records, b, path.posix.basename(s.path));
+    const want = [...(s.detect ?? [])].sort();
+    if (found.join(",") !== want.join(",")) problems.push(`${s.path}: expected [${want}] found [${found}]`);
+    if (want.length) counts.infected++;
+    else counts.clean++;
+    if (s.original) {
+      const orig = fs.readFileSync(path.join(dir, ...s.original.split("/")));
+      const cleaner = CLEANERS[want[0]];
+      if (!cleaner) problems.push(`${s.path}: no reference cleaner for ${want[0]}`);
+      else {
+        let restored;
+        try {
+          restored = cleaner(b);
+        } catch (e) {
+          problems.push(`${s.path}: cleaning threw ${e.message}`);
+        }
+        if (restored && !restored.equals(orig)) problems.push(`${s.path}: cleaning does not restore ${s.original}`);
+        else if (restored) counts.cleaned++;
+        if (scanDeep(records, orig, path.posix.basename(s.original)).length) problems.push(`${s.original}: original is detected`);
+      }
+    }
+  }
+  const walk = (d) =>
+    fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(dir, path.join(d, e.name)).split(path.sep).join("/")]));
+  for (const f of walk(dir)) if (!listed.has(f) && !["manifest.yaml", "README.md", "generate.mjs"].includes(f)) problems.push(`${f}: not in the manifest`);
+  for (const r of records) if ((r.type === 3 || r.type === 4) && !manifest.samples.some((s) => (s.detect ?? []).includes(r.name))) problems.push(`${r.name}: no sample`);
+
+  if (problems.length) {
+    process.stderr.write(problems.map((p) => `verify: ${p}\n`).join(""));
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(
+    `verify: ok — ${records.length} records, ${manifest.samples.length} samples (${counts.infected} infected, ${counts.clean} must be clean), ${counts.cleaned} cleaned back to their originals\n`,
+  );
+}
+
+// ==================================================================================================
+
+const args = process.argv.slice(2);
+if (args[0] === "--print-records") printRecords();
+else if (args[0] === "--verify") verify(path.resolve(args[1] ?? path.dirname(fileURLToPath(import.meta.url))));
+else if (args.length === 1 && !args[0].startsWith("-")) writeCorpus(path.resolve(args[0]));
+else {
+  process.stderr.write("usage: node samples/generate.mjs OUTDIR | --print-records | --verify [DIR]\n");
+  process.exitCode = 2;
+}
