@@ -34,17 +34,53 @@ const BANNER_ZONE = 2 + BANNER.length; // first word + banner
 
 if (process.argv[2] === "--child-load-rss") {
   const { Engine } = await import("@tgvx/engine");
+  globalThis.gc?.();
+  const base = process.memoryUsage().rss; // after Node start and the engine import
   const bytes = readFileSync(process.argv[3]);
   globalThis.gc?.();
-  const before = process.resourceUsage().maxRSS; // KiB, peak so far (includes the file bytes)
-  const rssBefore = process.memoryUsage().rss;
+  const beforeLoad = process.memoryUsage();
   const t0 = performance.now();
   const engine = await Engine.load(bytes);
   const ms = performance.now() - t0;
-  const after = process.resourceUsage().maxRSS;
-  const rssAfter = process.memoryUsage().rss;
+  const afterLoad = process.memoryUsage();
+  const peak = process.resourceUsage().maxRSS * 1024; // bytes, lifetime peak
   process.stdout.write(
-    JSON.stringify({ ms, peakRssDeltaKiB: after - before, rssDeltaKiB: Math.round((rssAfter - rssBefore) / 1024), records: engine.db.recordCount }),
+    JSON.stringify({
+      ms,
+      records: engine.db.recordCount,
+      dbBytes: bytes.length,
+      // Peak RSS above the pre-read baseline: the database bytes plus whatever loading needed.
+      peakOverBaselineKiB: Math.round((peak - base) / 1024),
+      // Resident growth across Engine.load alone (the bytes were already read).
+      rssDeltaLoadKiB: Math.round((afterLoad.rss - beforeLoad.rss) / 1024),
+      heapDeltaLoadKiB: Math.round((afterLoad.heapUsed + afterLoad.arrayBuffers - beforeLoad.heapUsed - beforeLoad.arrayBuffers) / 1024),
+    }),
+  );
+  process.exit(0);
+}
+
+if (process.argv[2] === "--child-compile-breakdown") {
+  const { findRecordFiles, readSources, recordsToImage } = await import("@tgvx/compiler");
+  const { loadRecordSet } = await import("@tgvx/records");
+  const { encodeDatabase } = await import("@tgvx/engine");
+  const t0 = performance.now();
+  const sources = await readSources(await findRecordFiles([process.argv[3]]));
+  const t1 = performance.now();
+  const loaded = loadRecordSet(sources);
+  const t2 = performance.now();
+  const made = recordsToImage(loaded.records);
+  const img = made.image ?? made; // { image, diagnostics } since cleaning scripts; a bare image before
+  const t3 = performance.now();
+  const bytes = await encodeDatabase(img);
+  const t4 = performance.now();
+  process.stdout.write(
+    JSON.stringify({
+      readMs: Math.round(t1 - t0),
+      parseValidateMs: Math.round(t2 - t1),
+      imageMs: Math.round(t3 - t2),
+      encodeMs: Math.round(t4 - t3),
+      sameBytesAsCli: Buffer.compare(Buffer.from(bytes), readFileSync(process.argv[4])) === 0,
+    }),
   );
   process.exit(0);
 }
@@ -578,28 +614,11 @@ results.compile = {
   runs: compileRuns.map((r) => ({ wallMs: Math.round(r.wallMs), reportedMs: r.reportedMs })),
 };
 
-// compile, in-process breakdown (one run): read + parse/validate, image, encode
-{
-  const { findRecordFiles, readSources, recordsToImage } = await import("@tgvx/compiler");
-  const { loadRecordSet } = await import("@tgvx/records");
-  const { encodeDatabase } = engineMod;
-  const t0 = performance.now();
-  const sources = await readSources(await findRecordFiles([RECORDS_DIR]));
-  const t1 = performance.now();
-  const loaded = loadRecordSet(sources);
-  const t2 = performance.now();
-  const img = recordsToImage(loaded.records);
-  const t3 = performance.now();
-  const bytes = await encodeDatabase(img);
-  const t4 = performance.now();
-  results.compile.inProcess = {
-    readMs: Math.round(t1 - t0),
-    parseValidateMs: Math.round(t2 - t1),
-    imageMs: Math.round(t3 - t2),
-    encodeMs: Math.round(t4 - t3),
-    sameBytesAsCli: Buffer.compare(Buffer.from(bytes), readFileSync(DB_PATH)) === 0,
-  };
-}
+// compile, in-process breakdown (one run, in a child process so its garbage does not land in
+// the load and scan timings below): read, parse + validate, image, encode
+results.compile.inProcess = JSON.parse(
+  run(process.execPath, [fileURLToPath(import.meta.url), "--child-compile-breakdown", RECORDS_DIR, DB_PATH]).stdout,
+);
 
 // 3b. database size and index shape
 const info = JSON.parse(run("npx", ["tgvx", "info", DB_PATH, "--json"]).stdout);
@@ -617,7 +636,7 @@ results.database = {
 // 3c. load, in-process (median of 5) and peak RSS in a fresh process
 const dbData = new Uint8Array(readFileSync(DB_PATH));
 const loadRuns = [];
-let engine;
+let engine = await Engine.load(dbData); // warm-up, untimed (the fresh-process figure below is the cold one)
 for (let i = 0; i < 5; i++) {
   const t0 = performance.now();
   engine = await Engine.load(dbData);
@@ -635,13 +654,16 @@ results.load = {
   sha256MsMedian: round(median(shaRuns), 2),
   runs: loadRuns.map((x) => round(x, 2)),
   freshProcessMs: round(rssChild.ms, 2),
-  peakRssDeltaKiB: rssChild.peakRssDeltaKiB,
-  rssDeltaKiB: rssChild.rssDeltaKiB,
+  peakRssOverBaselineKiB: rssChild.peakOverBaselineKiB,
+  rssDeltaLoadKiB: rssChild.rssDeltaLoadKiB,
+  heapDeltaLoadKiB: rssChild.heapDeltaLoadKiB,
 };
-log(`load: median ${results.load.msMedian} ms (sha256 ${results.load.sha256MsMedian} ms), peak RSS +${rssChild.peakRssDeltaKiB} KiB`);
+log(`load: median ${results.load.msMedian} ms (sha256 ${results.load.sha256MsMedian} ms), RSS +${rssChild.rssDeltaLoadKiB} KiB across load`);
 
 // 3d. scan in-process: read everything first, then time engine.scan alone
+let t0read = performance.now();
 const bufs = corpus.files.map((f) => ({ f, name: basename(f.rel), bytes: new Uint8Array(readFileSync(join(CORPUS_DIR, f.rel))) }));
+const readMs = performance.now() - t0read;
 const scanRuns = [];
 let lastScan;
 for (let i = 0; i < 3; i++) {
@@ -668,6 +690,8 @@ for (let i = 0; i < 3; i++) {
 const scanMs = median(scanRuns);
 results.scanInProcess = {
   msMedian: round(scanMs, 1),
+  coldFirstRunMs: round(scanRuns[0], 1),
+  corpusReadMs: Math.round(readMs),
   mibPerSec: round(corpus.totalBytes / MiB / (scanMs / 1000), 0),
   filesPerSec: round(N_FILES / (scanMs / 1000), 0),
   usPerFile: round((scanMs * 1000) / N_FILES, 1),
@@ -680,6 +704,11 @@ log(`scan in-process: median ${results.scanInProcess.msMedian} ms (${results.sca
 // 3e. scan through the CLI (wall: npx + Node start + load + read + scan + output)
 const cliRuns = [];
 for (let i = 0; i < 3; i++) cliRuns.push(run("npx", ["tgvx", "scan", "--db", DB_PATH, "-i", CORPUS_DIR], { okCodes: [0, 1] }));
+const CLI_BIN = join(REPO, "packages", "cli", "bin", "tgvx.js");
+const nodeCliRuns = [];
+for (let i = 0; i < 3; i++) nodeCliRuns.push(run(process.execPath, [CLI_BIN, "scan", "--db", DB_PATH, "-i", CORPUS_DIR], { okCodes: [0, 1] }));
+const nodeVersion = [];
+for (let i = 0; i < 3; i++) nodeVersion.push(run(process.execPath, [CLI_BIN, "--version"]).ms);
 const cliJson = run("npx", ["tgvx", "scan", "--db", DB_PATH, "--json", CORPUS_DIR], { okCodes: [0, 1] });
 const cliReport = JSON.parse(cliJson.stdout);
 const cliMs = median(cliRuns.map((r) => r.ms));
@@ -689,6 +718,8 @@ results.scanCli = {
   mibPerSec: round(corpus.totalBytes / MiB / (cliMs / 1000), 0),
   filesPerSec: round(N_FILES / (cliMs / 1000), 0),
   reportedSeconds: cliReport.summary.seconds,
+  nodeBinWallMsMedian: Math.round(median(nodeCliRuns.map((r) => r.ms))),
+  nodeBinVersionMsMedian: Math.round(median(nodeVersion)),
   jsonWallMs: Math.round(cliJson.ms),
   exitCodes: cliRuns.map((r) => r.status),
   foundLines: cliRuns[0].stdout.split("\n").filter((l) => l.endsWith(" FOUND")).length,
@@ -706,7 +737,7 @@ for (const r of cliReport.files) {
   cliByRel.set(rel, r.detections.map((d) => d.name));
 }
 const cliDetections = compare(corpus.files, cliByRel, "CLI --json", failures);
-for (const r of cliRuns) if (r.status !== expectExit) failures.push(`CLI: exit code ${r.status}, expected ${expectExit}`);
+for (const r of [...cliRuns, ...nodeCliRuns]) if (r.status !== expectExit) failures.push(`CLI: exit code ${r.status}, expected ${expectExit}`);
 const plantedCodes = corpus.files.reduce((n, f) => n + f.expected.length, 0);
 if (results.scanCli.foundLines !== plantedCodes) failures.push(`CLI -i: ${results.scanCli.foundLines} FOUND lines, expected ${plantedCodes}`);
 results.correctness = {
@@ -736,18 +767,26 @@ const rows = [
     `${results.compile.inProcess.readMs} / ${fmt(results.compile.inProcess.parseValidateMs)} / ${results.compile.inProcess.imageMs} / ${results.compile.inProcess.encodeMs} ms`,
   ],
   ["Compile deterministic (3 runs + in-process)", results.compile.deterministic && results.compile.inProcess.sameBytesAsCli ? "yes" : "NO"],
-  ["`npx tgvx --version` (start-up floor, median of 3)", `${fmt(results.compile.npxVersionMsMedian)} ms`],
+  [
+    "CLI start-up floor: `npx tgvx --version` / `node bin/tgvx.js --version`",
+    `${fmt(results.compile.npxVersionMsMedian)} / ${fmt(results.scanCli.nodeBinVersionMsMedian)} ms`,
+  ],
   ["Database size", `${fmt(dbBytes)} bytes (${(dbBytes / MiB).toFixed(2)} MiB)`],
   ["Bytes per record", `${results.database.bytesPerRecord}`],
   ["Index: windows / probes / keys", `${fmt(info.windowCount)} / ${fmt(info.probeCount)} / ${fmt(info.keyCount)}`],
   ["Load, `Engine.load` (median of 5)", `${results.load.msMedian} ms (SHA-256 alone ${results.load.sha256MsMedian} ms)`],
-  ["Load, fresh process: time / peak RSS delta", `${results.load.freshProcessMs} ms / ${fmt(results.load.peakRssDeltaKiB)} KiB`],
-  ["Scan in-process, `engine.scan` total (median of 3)", `${fmt(s.msMedian)} ms`],
+  [
+    "Load, fresh process: time / RSS growth across load / peak RSS over baseline (incl. DB bytes)",
+    `${results.load.freshProcessMs} ms / ${fmt(results.load.rssDeltaLoadKiB)} KiB / ${fmt(results.load.peakRssOverBaselineKiB)} KiB`,
+  ],
+  ["Scan in-process, `engine.scan` total (median of 3; cold first run)", `${fmt(s.msMedian)} ms (${fmt(s.coldFirstRunMs)} ms)`],
   ["Scan in-process throughput", `${fmt(s.mibPerSec)} MiB/s, ${fmt(s.filesPerSec)} files/s (${s.usPerFile} µs/file)`],
   ["  of which type recognition (`analyzeObject` alone)", `${fmt(s.analyzeObjectMsMedian)} ms`],
   ["Scan work: candidates / CRCs / CRC bytes", `${fmt(s.stats.candidates)} / ${fmt(s.stats.crcs)} / ${fmt(s.stats.crcBytes)}`],
   ["Scan CLI, `npx tgvx scan -i` wall (median of 3)", `${fmt(results.scanCli.wallMsMedian)} ms (CLI-reported ${results.scanCli.reportedSeconds} s)`],
   ["Scan CLI throughput", `${fmt(results.scanCli.mibPerSec)} MiB/s, ${fmt(results.scanCli.filesPerSec)} files/s`],
+  ["Scan CLI without npx, `node bin/tgvx.js scan -i` wall (median of 3)", `${fmt(results.scanCli.nodeBinWallMsMedian)} ms`],
+  ["Reading the corpus in-process (`readFileSync`, warm page cache)", `${fmt(s.corpusReadMs)} ms`],
   [
     "Correctness (planted = detected, no false positives)",
     results.correctness.ok ? `OK: ${plantedCodes} expected, in-process ${inProcDetections}, CLI ${cliDetections}` : `FAILED (${failures.length} problems)`,

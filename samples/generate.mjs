@@ -3,12 +3,14 @@
  * tgvx harmless sample corpus generator (see samples/README.md).
  *
  *   node samples/generate.mjs OUTDIR            write the whole corpus into OUTDIR (clean/, infected/,
- *                                               near-miss/, manifest.yaml); `npm run samples` = OUTDIR samples
+ *                                               near-miss/, damaged/, manifest.yaml); `npm run samples` = OUTDIR samples
  *   node samples/generate.mjs --print-records   print the detection blocks of every family (CRCs computed
  *                                               from the generated samples) for db-src/*.yaml
  *   node samples/generate.mjs --verify [DIR]    check DIR (default: samples) against db-src/*.yaml with an
  *                                               independent re-implementation of the anchor rules, and prove
- *                                               every infected sample can be cleaned back to its original
+ *                                               every infected sample can be cleaned back to its original, the
+ *                                               host-less ones (EICAR, dropper) are removed and the damaged
+ *                                               ones are refused
  *
  * SAFETY: every "virus body" below is inert data — a 2-byte first word, an ASCII banner and
  * deterministic pseudo-random filler. No working malicious code is ever produced. Hosts contain at most
@@ -611,7 +613,28 @@ function buildPE({ bits, sections, entrySection, entryOffset, headersSize, subsy
     f.writeUInt32LE(s.chars, e + 36);
     s.data.copy(f, s.raw);
   });
+  f.writeUInt32LE(peChecksum(f), o + 64); // CheckSum: the real one, never 0
   return f;
+}
+
+/** Offset of the optional header's CheckSum field (+64 in PE32 and PE32+). */
+const peChecksumAt = (f) => f.readUInt32LE(0x3c) + 24 + 64;
+
+/**
+ * The standard PE image checksum (imagehlp CheckSumMappedFile): the file as little-endian u16 words
+ * (an odd last byte is a word with high byte 0), the 4 CheckSum bytes counted as 0, summed with the
+ * carry folded back into the low 16 bits after every word, folded once more, plus the file length.
+ */
+function peChecksum(f) {
+  const at = peChecksumAt(f);
+  let sum = 0;
+  for (let i = 0; i < f.length; i += 2) {
+    if (i === at || i === at + 2) continue;
+    sum += f[i] | ((i + 1 < f.length ? f[i + 1] : 0) << 8);
+    sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  sum = (sum & 0xffff) + (sum >>> 16);
+  return (sum + f.length) >>> 0;
 }
 
 function textSection(entryOffset, size) {
@@ -873,13 +896,14 @@ const FAMILIES = [
     word: "ET",
     bodyLen: 0x240,
     anchorInBody: 0x60,
-    slots: [[0x40, 4]],
+    rev: 2,
+    slots: [[0x40, 8]],
     windows: [
       [-0x10, 0x50],
       [0x80, 0x100],
     ],
     description:
-      "MZ appender: 0x240-byte body appended at the old end of file (no padding); CS:IP set to body+0x60, original IP and CS stored as u16 at body+0x40/0x42, e_cblp/e_cp updated. Cleaning: restore IP/CS, truncate at entry-0x60, recompute e_cblp/e_cp.",
+      "MZ appender: 0x240-byte body appended at the old end of file (no padding); CS:IP set to body+0x60, SS:SP to (CS+0x25):0400; original IP, CS, SS, SP stored as u16 at body+0x40/0x42/0x44/0x46; e_cblp/e_cp updated. Cleaning: restore IP/CS/SS/SP, truncate at entry-0x60, recompute e_cblp/e_cp.",
   },
   {
     key: "pesection-a",
@@ -893,13 +917,14 @@ const FAMILIES = [
     word: "PS",
     bodyLen: 0x300,
     anchorInBody: 0x100,
-    slots: [[0x40, 4]],
+    rev: 2,
+    slots: [[0x40, 8]],
     windows: [
       [-0xb0, 0x60],
       [0x20, 0xe0],
     ],
     description:
-      'PE infector: adds a last section ".pesect" (raw = old end of file, VA = old SizeOfImage, 0x300 bytes, raw padded to 0x400), AddressOfEntryPoint = section+0x100, original entry RVA stored as u32 at body+0x40; NumberOfSections and SizeOfImage updated. Cleaning: restore the entry RVA, SizeOfImage = the section VA, zero its header, NumberOfSections-1, truncate at its PointerToRawData.',
+      'PE infector: adds a last section ".pesect" (raw = old end of file, VA = old SizeOfImage, 0x300 bytes, raw padded to 0x400), AddressOfEntryPoint = section+0x100, original entry RVA and CheckSum stored as u32 at body+0x40/0x44; NumberOfSections and SizeOfImage updated, CheckSum recomputed. Cleaning: restore the entry RVA and CheckSum, SizeOfImage = the section VA, zero its header, NumberOfSections-1, truncate at its PointerToRawData.',
   },
   {
     key: "netail-a",
@@ -959,6 +984,47 @@ const FAMILIES = [
     description:
       "Boot-sector infector: keeps the jump and BPB (0x00..0x3D), overwrites the boot code 0x3E..0x1FD with its body, keeps 55 AA, and saves the original sector as sector 1 of a 1024-byte image. Cleaning: copy sector 1 over sector 0, truncate to 512 bytes.",
   },
+  {
+    key: "overwrite-a",
+    file: "overwrite.yaml",
+    id: 0x8001,
+    name: "DOS.Overwrite.A",
+    type: 4,
+    filetypes: ["com"],
+    attributes: ["infector"],
+    anchor: "start",
+    word: "OW",
+    bodyLen: 0x200,
+    anchorInBody: 0,
+    slots: [[0x40, 1]],
+    windows: [
+      [0x10, 0x30],
+      [0x90, 0x100],
+    ],
+    description:
+      "COM overwriter: its 0x200-byte body replaces the first 0x200 bytes of the host (host >= 0x200 bytes); the overwritten bytes, XOR-encoded with a one-byte key, are appended as a 0x200-byte tail block; key (u8) at body+0x40. Cleaning: decode the last 0x200 bytes with the key, copy them to offset 0, truncate 0x200 bytes from the end.",
+  },
+  {
+    key: "dropper-a",
+    file: "dropper.yaml",
+    id: 0x9001,
+    name: "Win32.Dropper.A",
+    type: 4,
+    filetypes: ["pe32"],
+    category: "trojan",
+    attributes: ["trojan", "dropper"],
+    anchor: "entry",
+    word: "DR",
+    bodyLen: 0x180,
+    anchorInBody: 0,
+    slots: [],
+    windows: [
+      [0x00, 0x40],
+      [0x70, 0xf0],
+    ],
+    description:
+      "Standalone PE32 dropper (no host): .text holds the 0x180-byte body with the entry point at its banner, .data an inert payload of varying size. Cleaning: remove the file.",
+  },
 ];
 const FAMILY = Object.fromEntries(FAMILIES.map((f) => [f.key, f]));
 
@@ -992,6 +1058,10 @@ function infectHeadstone(host) {
   return cat(b, host);
 }
 
+/** Exetail's new stack: SS = CS + 0x25 (CS:0000 + 0x250 lies past body+0x240 whatever IP's low nibble), SP = 0x0400. */
+const EXETAIL_SS_PARAS = 0x25;
+const EXETAIL_SP = 0x0400;
+
 function infectExetail(host) {
   const fam = FAMILY["exetail-a"];
   const f = Buffer.from(host);
@@ -999,11 +1069,15 @@ function infectExetail(host) {
   const size = f.length;
   assert((f.readUInt16LE(0x04) - 1) * 512 + (f.readUInt16LE(0x02) || 512) === size, "MZ host has an overlay");
   const b = body(fam);
-  b.writeUInt16LE(f.readUInt16LE(0x14), 0x40);
-  b.writeUInt16LE(f.readUInt16LE(0x16), 0x42);
+  b.writeUInt16LE(f.readUInt16LE(0x14), 0x40); // IP
+  b.writeUInt16LE(f.readUInt16LE(0x16), 0x42); // CS
+  b.writeUInt16LE(f.readUInt16LE(0x0e), 0x44); // SS
+  b.writeUInt16LE(f.readUInt16LE(0x10), 0x46); // SP
   const rel = size - hdr;
   f.writeUInt16LE(rel >> 4, 0x16); // CS
   f.writeUInt16LE((rel & 15) + fam.anchorInBody, 0x14); // IP
+  f.writeUInt16LE((rel >> 4) + EXETAIL_SS_PARAS, 0x0e); // SS: the first paragraph after the body
+  f.writeUInt16LE(EXETAIL_SP, 0x10); // SP
   const out = cat(f, b);
   out.writeUInt16LE(out.length % 512, 0x02);
   out.writeUInt16LE(Math.ceil(out.length / 512), 0x04);
@@ -1025,7 +1099,8 @@ function infectPesection(host) {
   assert(f.length % fileAlign === 0, "PE host has an unaligned end");
   const va = f.readUInt32LE(o + 56); // old SizeOfImage
   const b = body(fam);
-  b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40);
+  b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40); // AddressOfEntryPoint
+  b.writeUInt32LE(f.readUInt32LE(o + 64), 0x44); // CheckSum
   ascii(".pesect").copy(f, newHdr);
   f.writeUInt32LE(fam.bodyLen, newHdr + 8);
   f.writeUInt32LE(va, newHdr + 12);
@@ -1035,7 +1110,9 @@ function infectPesection(host) {
   f.writeUInt16LE(nsec + 1, pe + 6);
   f.writeUInt32LE(va + align(fam.bodyLen, secAlign), o + 56);
   f.writeUInt32LE(va + fam.anchorInBody, o + 16);
-  return cat(f, b, Buffer.alloc(align(fam.bodyLen, fileAlign) - fam.bodyLen));
+  const out = cat(f, b, Buffer.alloc(align(fam.bodyLen, fileAlign) - fam.bodyLen));
+  out.writeUInt32LE(peChecksum(out), o + 64); // the checksum of the infected file
+  return out;
 }
 
 /** End of the NE header tables that follow the segment table (entry table or non-resident names). */
@@ -1092,6 +1169,42 @@ function infectStonewall(host) {
   return out;
 }
 
+/** The one-byte XOR key of DOS.Overwrite.A, derived from the host (never 0). */
+function overwriteKey(host) {
+  const k = crc32(host) & 0xff;
+  return k === 0 ? 0xa5 : k;
+}
+
+const OVERWRITE_LEN = 0x200;
+
+function infectOverwrite(host) {
+  const fam = FAMILY["overwrite-a"];
+  assert(host.length >= OVERWRITE_LEN, "Overwrite needs a host of at least 0x200 bytes");
+  assert(host.length + OVERWRITE_LEN <= 0xff00, "COM too large");
+  const key = overwriteKey(host);
+  const b = body(fam);
+  b[0x40] = key;
+  const tail = Buffer.from(host.subarray(0, OVERWRITE_LEN));
+  for (let i = 0; i < tail.length; i++) tail[i] ^= key;
+  return cat(b, host.subarray(OVERWRITE_LEN), tail);
+}
+
+/** A standalone PE32 "dropper": .text = the inert body (entry at its banner), .data = inert payload filler. */
+function buildDropper(n, payloadSize) {
+  const payload = cat(ascii(`tgvx inert dropper payload ${n} (data, not code)\0`), prngBytes(`payload:dropper-${n}`, payloadSize));
+  return buildPE({
+    bits: 32,
+    headersSize: 0x200,
+    subsystem: 2,
+    entrySection: 0,
+    entryOffset: 0,
+    sections: [
+      { name: ".text", chars: SCN_CODE, data: body(FAMILY["dropper-a"]) },
+      { name: ".data", chars: SCN_DATA, data: payload.subarray(0, payloadSize) },
+    ],
+  });
+}
+
 // ==================================================================================================
 // the corpus
 
@@ -1100,9 +1213,14 @@ const WITH_CONTAINERS = false;
 
 function buildCorpus() {
   const items = [];
-  const add = (p, bytes, detect, note, original) => {
+  /** extra: { original } (cleaning restores that host), { removed: true } (cleaning deletes the file) or { unclean } (cleaning must be refused: why). */
+  const add = (p, bytes, detect, note, extra = {}) => {
     assert(!items.some((i) => i.path === p), `duplicate path ${p}`);
-    items.push({ path: p, bytes, detect, original, note });
+    const outcomes = ["original", "removed", "unclean"].filter((k) => extra[k] !== undefined);
+    assert(outcomes.length <= 1, `${p}: original, removed and unclean exclude each other`);
+    assert(!detect.length || outcomes.length === 1 || p.startsWith("infected/containers/"), `${p}: detected, but no cleaning outcome`);
+    assert(detect.length || !outcomes.length, `${p}: clean sample with a cleaning outcome`);
+    items.push({ path: p, bytes, detect, note, ...extra });
   };
   const clean = {};
   const addClean = (name, bytes, note) => {
@@ -1163,8 +1281,8 @@ function buildCorpus() {
   addClean("random.bin", randomBinary(), "3,000 pseudo-random bytes (unknown type)");
 
   // ---------- infected
-  add("infected/eicar.com", EICAR, ["Test.EICAR.68"], "the 68-byte EICAR test file");
-  add("infected/eicar-trailing.txt", cat(EICAR, ascii("\r\n")), ["Test.EICAR.68"], "EICAR followed by CRLF");
+  add("infected/eicar.com", EICAR, ["Test.EICAR.68"], "the 68-byte EICAR test file (no host: cleaning removes the file)", { removed: true });
+  add("infected/eicar-trailing.txt", cat(EICAR, ascii("\r\n")), ["Test.EICAR.68"], "EICAR followed by CRLF (no host: cleaning removes the file)", { removed: true });
 
   const infected = {};
   const apply = (famKey, hostName, fn, note) => {
@@ -1172,22 +1290,106 @@ function buildCorpus() {
     const host = clean[hostName];
     const bytes = fn(host);
     infected[`${famKey}/${hostName}`] = bytes;
-    add(`infected/${famKey}/${hostName}`, bytes, [fam.name], note(host, bytes), `clean/${hostName}`);
+    add(`infected/${famKey}/${hostName}`, bytes, [fam.name], note(host, bytes), { original: `clean/${hostName}` });
   };
   for (const h of ["com-host-1.com", "com-host-2.com", "com-host-3.com"])
     apply("tailgate-a", h, infectTailgate, (host) => `COM appender on a ${thousands(host.length)}-byte host; jump target ${hex(host.length)}, host bytes 0..2 at body+0x40`);
   for (const h of ["com-host-1.com", "com-host-3.com"])
     apply("headstone-a", h, infectHeadstone, (host) => `COM prepender (0x200-byte body) on a ${thousands(host.length)}-byte host`);
   for (const h of ["mz-host-1.exe", "mz-host-2.exe"])
-    apply("exetail-a", h, infectExetail, (host) => `MZ appender on a ${thousands(host.length)}-byte host; entry = body+0x60 at file offset ${hex(host.length + 0x60)}`);
+    apply(
+      "exetail-a",
+      h,
+      infectExetail,
+      (host, bytes) =>
+        `MZ appender on a ${thousands(host.length)}-byte host; entry = body+0x60 at file offset ${hex(host.length + 0x60)}; SS:SP ${hex(host.readUInt16LE(0x0e), 4)}:${hex(host.readUInt16LE(0x10), 4)} -> ${hex(bytes.readUInt16LE(0x0e), 4)}:${hex(bytes.readUInt16LE(0x10), 4)}`,
+    );
   for (const h of ["pe32-host-1.exe", "pe32-host-2.exe", "pe64-host-1.exe"])
-    apply("pesection-a", h, infectPesection, (host) => `new last section at file offset ${hex(host.length)}; entry = section+0x100 (${h.startsWith("pe64") ? "PE32+" : "PE32"})`);
+    apply(
+      "pesection-a",
+      h,
+      infectPesection,
+      (host, bytes) =>
+        `new last section at file offset ${hex(host.length)}; entry = section+0x100 (${h.startsWith("pe64") ? "PE32+" : "PE32"}); CheckSum ${hex(host.readUInt32LE(peChecksumAt(host)), 8)} -> ${hex(bytes.readUInt32LE(peChecksumAt(bytes)), 8)}`,
+    );
   for (const h of ["ne-host-1.exe", "ne-host-2.exe"])
     apply("netail-a", h, infectNetail, (host, bytes) => `new NE segment at file offset ${hex(bytes.length - FAMILY["netail-a"].bodyLen)} (host ${thousands(host.length)} bytes)`);
   for (const h of ["script.sh", "archive.zip", "pe32-host-1.exe"])
     apply("trailer-a", h, infectTrailer, (host) => `0x1A0-byte body appended to a ${thousands(host.length)}-byte file`);
   for (const h of ["boot-144.img", "boot-720.img"])
     apply("stonewall-a", h, infectStonewall, () => "1024-byte image: sector 0 infected (body at 0x3E), sector 1 = the original boot sector");
+  const overwriteKeys = new Set();
+  for (const h of ["com-host-1.com", "com-host-2.com", "com-host-3.com"]) {
+    const key = overwriteKey(clean[h]);
+    assert(!overwriteKeys.has(key), `Overwrite key ${hex(key, 2)} repeats; the samples must use different keys`);
+    overwriteKeys.add(key);
+    apply(
+      "overwrite-a",
+      h,
+      infectOverwrite,
+      (host) => `first 0x200 bytes of a ${thousands(host.length)}-byte COM overwritten by the body; originals XOR ${hex(key, 2)} in the last 0x200 bytes, key at 0x40`,
+    );
+  }
+  {
+    const fam = FAMILY["dropper-a"];
+    for (const [n, size] of [
+      [1, 0x700],
+      [2, 0x1480],
+    ]) {
+      const bytes = buildDropper(n, size);
+      add(
+        `infected/dropper-a/dropper-${n}.exe`,
+        bytes,
+        [fam.name],
+        `standalone PE32 dropper, ${thousands(bytes.length)} bytes: entry .text+0 = the inert body banner, .data = ${hex(size)}-byte inert payload (cleaning removes the file)`,
+        { removed: true },
+      );
+    }
+  }
+
+  // ---------- damaged: detected (windows intact), but cleaning must be refused
+  {
+    const host = clean["com-host-1.com"];
+    const b = Buffer.from(infected["tailgate-a/com-host-1.com"]);
+    const slot = host.length + 0x40; // stored original bytes 0..2
+    const bad = Buffer.from([0xe9, 0xfd, 0x7f]); // jmp to 0x8000
+    bad.copy(b, slot);
+    add(
+      "damaged/tailgate-a-bad-jump.com",
+      b,
+      ["DOS.Tailgate.A"],
+      `infected/tailgate-a/com-host-1.com with the stored first bytes (${hex(slot)}) changed to E9 FD 7F`,
+      { unclean: `the stored original first bytes are a jump to 0x8000, beyond the end of the ${thousands(host.length)}-byte restored file` },
+    );
+  }
+  {
+    const host = clean["com-host-3.com"];
+    const src = infected["headstone-a/com-host-3.com"];
+    const cut = 0x100;
+    add(
+      "damaged/headstone-a-truncated.com",
+      src.subarray(0, src.length - cut),
+      ["DOS.Headstone.A"],
+      `infected/headstone-a/com-host-3.com with the last ${hex(cut)} bytes cut off`,
+      { unclean: `the stored host size ${thousands(host.length)} (${hex(host.length)}) is larger than the ${thousands(host.length - cut)} bytes left after the body` },
+    );
+  }
+  {
+    const host = clean["mz-host-2.exe"];
+    const b = Buffer.from(infected["exetail-a/mz-host-2.exe"]);
+    const slot = host.length + 0x42; // stored original CS
+    const cs = b.readUInt16LE(slot) ^ 0x1000;
+    b.writeUInt16LE(cs, slot);
+    const entry = host.readUInt16LE(0x08) * 16 + ((cs * 16 + host.readUInt16LE(0x14)) & 0xfffff);
+    assert(entry >= host.length, "damaged Exetail: entry still inside");
+    add(
+      "damaged/exetail-a-bad-cs.exe",
+      b,
+      ["DOS.Exetail.A"],
+      `infected/exetail-a/mz-host-2.exe with the stored original CS (${hex(slot)}) changed to ${hex(cs, 4)}`,
+      { unclean: `the restored entry point ${hex(cs, 4)}:${hex(host.readUInt16LE(0x14), 4)} (file offset ${hex(entry)}) lies beyond the end of the ${thousands(host.length)}-byte restored file` },
+    );
+  }
 
   if (WITH_CONTAINERS) {
     add("infected/containers/eicar.zip", zipStored([{ name: "eicar.com", data: EICAR }]), ["Test.EICAR.68"], "stored ZIP holding eicar.com (needs unpacking)");
@@ -1263,6 +1465,7 @@ function buildCorpus() {
   );
 
   for (const i of items) assert(i.bytes.length <= 16 * 1024, `${i.path} is larger than 16 KB`);
+  assert(items.reduce((a, i) => a + i.bytes.length, 0) <= 200 * 1024, "corpus is larger than 200 KB");
   return items;
 }
 
@@ -1281,12 +1484,16 @@ function manifestYaml(items) {
     "# Generated by samples/generate.mjs: do not edit; change the generator and run `npm run samples`.",
     "# Every path is relative to this file. `detect`: exact record names that must be reported ([] = clean).",
     "# `original`: the clean host an infected sample was made from; cleaning must restore it byte for byte.",
+    "# `removed: true`: there is no host (EICAR, a dropper); cleaning must delete the file.",
+    "# `unclean`: a damaged sample: it is detected, but cleaning must be refused (the reason).",
     "samples:",
   ];
   for (const i of items) {
     lines.push(`  - path: ${i.path}`);
     lines.push(`    detect: [${i.detect.join(", ")}]`);
     if (i.original) lines.push(`    original: ${i.original}`);
+    if (i.removed) lines.push("    removed: true");
+    if (i.unclean) lines.push(`    unclean: ${yamlScalar(i.unclean)}`);
     if (i.note) lines.push(`    note: ${yamlScalar(i.note)}`);
   }
   return ascii(lines.join("\n") + "\n");
@@ -1294,7 +1501,7 @@ function manifestYaml(items) {
 
 function writeCorpus(outDir) {
   const items = buildCorpus();
-  for (const sub of ["clean", "infected", "near-miss", "manifest.yaml"]) fs.rmSync(path.join(outDir, sub), { recursive: true, force: true });
+  for (const sub of ["clean", "infected", "near-miss", "damaged", "manifest.yaml"]) fs.rmSync(path.join(outDir, sub), { recursive: true, force: true });
   let total = 0;
   for (const i of items) {
     const p = path.join(outDir, ...i.path.split("/"));
@@ -1307,7 +1514,7 @@ function writeCorpus(outDir) {
   total += manifest.length;
   const count = (prefix) => items.filter((i) => i.path.startsWith(prefix)).length;
   process.stdout.write(
-    `wrote ${items.length} samples + manifest.yaml to ${outDir} (clean ${count("clean/")}, infected ${count("infected/")}, near-miss ${count("near-miss/")}; ${thousands(total)} bytes)\n`,
+    `wrote ${items.length} samples + manifest.yaml to ${outDir} (clean ${count("clean/")}, infected ${count("infected/")}, near-miss ${count("near-miss/")}, damaged ${count("damaged/")}; ${thousands(total)} bytes)\n`,
   );
 }
 
@@ -1345,7 +1552,7 @@ function printRecords() {
     out.push(`# --- db-src/${fam.file} (${samples.length} samples)`);
     out.push("records:");
     out.push(`  - id: ${hex(fam.id, 4)}`);
-    out.push("    rev: 1");
+    out.push(`    rev: ${fam.rev ?? 1}`);
     out.push(`    name: ${fam.name}`);
     out.push(`    type: ${fam.type}`);
     out.push("    status: stable");
@@ -1511,25 +1718,52 @@ function scanDeep(records, b, name, depth = 0) {
   return [...found].sort();
 }
 
-/** Reference cleaning (the reverse of each infector), only from what is in the infected file. */
+/** A cleaner's refusal: the sample is detected, but what it holds cannot give back a sane host. */
+class Refusal extends Error {}
+const refuse = (ok, why) => {
+  if (!ok) throw new Refusal(why);
+};
+/** What a cleaner returns when cleaning means deleting the file (there is no host). */
+const REMOVE = null;
+
+/** A COM's initial jump, if any, must land inside the file. */
+function comJumpInside(b) {
+  if (b[0] === 0xe9 && b.length >= 3) return ((3 + b.readInt16LE(1)) & 0xffff) < b.length;
+  if (b[0] === 0xeb && b.length >= 2) return 2 + b.readInt8(1) < b.length;
+  return true;
+}
+
+/**
+ * Reference cleaning (the reverse of each infector), only from what is in the infected file: returns
+ * the restored host, REMOVE (delete the file), or throws a Refusal when the stored data is not sane.
+ */
 const CLEANERS = {
+  "Test.EICAR.68": () => REMOVE,
   "DOS.Tailgate.A": (f) => {
     const t = classify(f, "x.com").anchors.jump;
+    refuse(t !== undefined && t >= 3 && t + 0x180 <= f.length, "Tailgate: jump target / body out of range");
     const out = Buffer.from(f.subarray(0, t));
     f.copy(out, 0, t + 0x40, t + 0x43);
+    refuse(comJumpInside(out), "Tailgate: the restored first bytes jump outside the restored file");
     return out;
   },
   "DOS.Headstone.A": (f) => {
-    assert(f.readUInt16LE(0x40) === f.length - 0x200, "Headstone stored host size");
+    refuse(f.length >= 0x200 && f.readUInt16LE(0x40) === f.length - 0x200, "Headstone: stored host size is not the size after the body");
     return Buffer.from(f.subarray(0x200));
   },
   "DOS.Exetail.A": (f) => {
     const bodyAt = classify(f, "x.exe").anchors.entry - 0x60;
+    const hdr = f.readUInt16LE(0x08) * 16;
+    refuse(bodyAt >= hdr && bodyAt + 0x240 <= f.length, "Exetail: body out of range");
     const out = Buffer.from(f.subarray(0, bodyAt));
-    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x40), 0x14);
-    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x42), 0x16);
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x40), 0x14); // IP
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x42), 0x16); // CS
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x44), 0x0e); // SS
+    out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x46), 0x10); // SP
     out.writeUInt16LE(out.length % 512, 0x02);
     out.writeUInt16LE(Math.ceil(out.length / 512), 0x04);
+    const entry = hdr + ((out.readUInt16LE(0x16) * 16 + out.readUInt16LE(0x14)) & 0xfffff);
+    refuse(entry < out.length, "Exetail: the restored entry point lies beyond the end of the restored file");
     return out;
   },
   "Win32.Pesection.A": (f) => {
@@ -1540,8 +1774,11 @@ const CLEANERS = {
     const s = o + out.readUInt16LE(pe + 20) + (nsec - 1) * 40;
     const va = out.readUInt32LE(s + 12);
     const raw = out.readUInt32LE(s + 20);
-    assert(classify(f, "x.exe").anchors.entry === raw + 0x100, "Pesection entry is not in the last section");
-    out.writeUInt32LE(out.readUInt32LE(raw + 0x40), o + 16);
+    refuse(nsec >= 2 && classify(f, "x.exe").anchors.entry === raw + 0x100 && raw + 0x300 <= f.length, "Pesection: entry is not in a whole last section");
+    const rva = out.readUInt32LE(raw + 0x40);
+    refuse(rva < va, "Pesection: the stored entry RVA lies outside the restored image");
+    out.writeUInt32LE(rva, o + 16);
+    out.writeUInt32LE(out.readUInt32LE(raw + 0x44), o + 64); // CheckSum
     out.writeUInt32LE(va, o + 56);
     out.fill(0, s, s + 40);
     out.writeUInt16LE(nsec - 1, pe + 6);
@@ -1552,7 +1789,8 @@ const CLEANERS = {
     const ne = out.readUInt32LE(0x3c);
     const bodyAt = classify(f, "x.exe").anchors.entry;
     const nseg = out.readUInt16LE(ne + 0x1c);
-    assert(out.readUInt16LE(ne + 0x16) === nseg, "Netail segment is not the last one");
+    refuse(out.readUInt16LE(ne + 0x16) === nseg && nseg >= 2, "Netail segment is not the last one");
+    refuse(f.readUInt32LE(bodyAt + 0x44) <= bodyAt && f.readUInt16LE(bodyAt + 0x42) >= 1 && f.readUInt16LE(bodyAt + 0x42) < nseg, "Netail: stored size / CS out of range");
     const segEntry = ne + out.readUInt16LE(ne + 0x22) + (nseg - 1) * 8;
     const tablesEnd = neTablesEnd(out, ne);
     out.copyWithin(segEntry, segEntry + 8, tablesEnd);
@@ -1564,9 +1802,33 @@ const CLEANERS = {
     out.writeUInt16LE(f.readUInt16LE(bodyAt + 0x42), ne + 0x16);
     return out.subarray(0, f.readUInt32LE(bodyAt + 0x44));
   },
-  "Generic.Trailer.A": (f) => Buffer.from(f.subarray(0, f.length - 0x1a0)),
-  "Boot.Stonewall.A": (f) => Buffer.from(f.subarray(512, 1024)),
+  "Generic.Trailer.A": (f) => {
+    refuse(f.length >= 0x1a0, "Trailer: shorter than its body");
+    return Buffer.from(f.subarray(0, f.length - 0x1a0));
+  },
+  "Boot.Stonewall.A": (f) => {
+    refuse(f.length === 1024 && f[1022] === 0x55 && f[1023] === 0xaa, "Stonewall: no saved boot sector");
+    return Buffer.from(f.subarray(512, 1024));
+  },
+  "DOS.Overwrite.A": (f) => {
+    refuse(f.length >= 0x400, "Overwrite: shorter than body + tail block");
+    const key = f[0x40];
+    const out = Buffer.from(f.subarray(0, f.length - 0x200));
+    for (let i = 0; i < 0x200; i++) out[i] = f[f.length - 0x200 + i] ^ key;
+    return out;
+  },
+  "Win32.Dropper.A": () => REMOVE,
 };
+
+/** PE CheckSum, written apart from the generator's: plain sum of the u16 words, folded at the end. */
+function checksumOfPE(b) {
+  const at = b.readUInt32LE(0x3c) + 24 + 64;
+  let sum = 0;
+  for (let i = 0; i + 1 < b.length; i += 2) if (i !== at && i !== at + 2) sum += b.readUInt16LE(i);
+  if (b.length % 2) sum += b[b.length - 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return (sum + b.length) >>> 0;
+}
 
 // ---------- a small YAML reader for db-src and the manifest (block maps/lists, flow [..] / {..}, scalars)
 
@@ -1694,7 +1956,7 @@ function verify(dir) {
 
   const manifest = parseYaml(fs.readFileSync(path.join(dir, "manifest.yaml"), "utf8"));
   const listed = new Set();
-  const counts = { infected: 0, clean: 0, cleaned: 0 };
+  const counts = { infected: 0, clean: 0, cleaned: 0, removed: 0, refused: 0 };
   for (const s of manifest.samples) {
     listed.add(s.path);
     const file = path.join(dir, ...s.path.split("/"));
@@ -1708,21 +1970,53 @@ function verify(dir) {
     if (found.join(",") !== want.join(",")) problems.push(`${s.path}: expected [${want}] found [${found}]`);
     if (want.length) counts.infected++;
     else counts.clean++;
+
+    const outcomes = ["original", "removed", "unclean"].filter((k) => s[k] !== undefined && s[k] !== null);
+    if (s.removed !== undefined && s.removed !== true) problems.push(`${s.path}: removed must be true`);
+    if (s.unclean !== undefined && !(typeof s.unclean === "string" && s.unclean)) problems.push(`${s.path}: unclean must be a reason`);
+    if (outcomes.length > 1) problems.push(`${s.path}: ${outcomes.join(" and ")} exclude each other`);
+    if (!want.length && outcomes.length) problems.push(`${s.path}: a clean sample with ${outcomes[0]}`);
+    if (want.length && !outcomes.length && !s.path.startsWith("infected/containers/")) problems.push(`${s.path}: detected, but no original / removed / unclean`);
+    if (s.path.startsWith("damaged/") !== Boolean(s.unclean)) problems.push(`${s.path}: unclean samples are exactly those under damaged/`);
+    if (/\.(exe)$/.test(s.path) && (s.path.startsWith("clean/") || /^infected\/(pesection-a|dropper-a)\//.test(s.path))) {
+      const t = classify(b, s.path).types;
+      if ((t.has("pe32") || t.has("pe64")) && b.readUInt32LE(b.readUInt32LE(0x3c) + 88) !== checksumOfPE(b)) problems.push(`${s.path}: PE CheckSum is wrong`);
+    }
+    if (outcomes.length !== 1) continue;
+    if (want.length !== 1) {
+      problems.push(`${s.path}: cleaning is checked for samples of exactly one record`);
+      continue;
+    }
+    const cleaner = CLEANERS[want[0]];
+    if (!cleaner) {
+      problems.push(`${s.path}: no reference cleaner for ${want[0]}`);
+      continue;
+    }
+    let restored;
+    let refusal;
+    try {
+      restored = cleaner(b);
+    } catch (e) {
+      if (e instanceof Refusal) refusal = e.message;
+      else {
+        problems.push(`${s.path}: cleaning threw ${e.message}`);
+        continue;
+      }
+    }
     if (s.original) {
       const orig = fs.readFileSync(path.join(dir, ...s.original.split("/")));
-      const cleaner = CLEANERS[want[0]];
-      if (!cleaner) problems.push(`${s.path}: no reference cleaner for ${want[0]}`);
-      else {
-        let restored;
-        try {
-          restored = cleaner(b);
-        } catch (e) {
-          problems.push(`${s.path}: cleaning threw ${e.message}`);
-        }
-        if (restored && !restored.equals(orig)) problems.push(`${s.path}: cleaning does not restore ${s.original}`);
-        else if (restored) counts.cleaned++;
-        if (scanDeep(records, orig, path.posix.basename(s.original)).length) problems.push(`${s.original}: original is detected`);
-      }
+      if (refusal) problems.push(`${s.path}: cleaning refused (${refusal})`);
+      else if (restored === REMOVE) problems.push(`${s.path}: the cleaner removes the file, the manifest names an original`);
+      else if (!restored.equals(orig)) problems.push(`${s.path}: cleaning does not restore ${s.original}`);
+      else counts.cleaned++;
+      if (scanDeep(records, orig, path.posix.basename(s.original)).length) problems.push(`${s.original}: original is detected`);
+    } else if (s.removed) {
+      if (refusal) problems.push(`${s.path}: cleaning refused (${refusal})`);
+      else if (restored !== REMOVE) problems.push(`${s.path}: the cleaner restores a host, the manifest says removed`);
+      else counts.removed++;
+    } else {
+      if (!refusal) problems.push(`${s.path}: cleaning was not refused (${s.unclean})`);
+      else counts.refused++;
     }
   }
   const walk = (d) =>
@@ -1736,7 +2030,7 @@ function verify(dir) {
     return;
   }
   process.stdout.write(
-    `verify: ok — ${records.length} records, ${manifest.samples.length} samples (${counts.infected} infected, ${counts.clean} must be clean), ${counts.cleaned} cleaned back to their originals\n`,
+    `verify: ok — ${records.length} records, ${manifest.samples.length} samples (${counts.infected} detected, ${counts.clean} must be clean); cleaning: ${counts.cleaned} restored to their originals, ${counts.removed} removed, ${counts.refused} refused\n`,
   );
 }
 

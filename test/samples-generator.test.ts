@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const samplesDir = join(root, "samples");
@@ -85,6 +86,40 @@ describe("samples/generate.mjs", () => {
   it("does not contain the EICAR string itself (only the samples may)", () => {
     const marker = ["EICAR-STANDARD", "ANTIVIRUS-TEST-FILE"].join("-");
     expect(readFileSync(generator, "latin1").includes(marker)).toBe(false);
+  });
+
+  it("says for every detected sample how cleaning ends: original, removed or unclean (refused)", () => {
+    interface Sample {
+      path: string;
+      detect: string[];
+      original?: string;
+      removed?: boolean;
+      unclean?: string;
+      note?: string;
+    }
+    const { samples } = parse(readFileSync(join(samplesDir, "manifest.yaml"), "utf8")) as { samples: Sample[] };
+    const problems: string[] = [];
+    for (const s of samples) {
+      const extra = Object.keys(s).filter((k) => !["path", "detect", "original", "removed", "unclean", "note"].includes(k));
+      if (extra.length) problems.push(`${s.path}: unknown fields ${extra.join(", ")}`);
+      const outcomes = [s.original !== undefined, s.removed !== undefined, s.unclean !== undefined].filter(Boolean).length;
+      if (s.removed !== undefined && s.removed !== true) problems.push(`${s.path}: removed must be true`);
+      if (s.unclean !== undefined && !(typeof s.unclean === "string" && s.unclean.length > 0)) problems.push(`${s.path}: unclean must be a reason`);
+      if (s.detect.length === 0 && outcomes !== 0) problems.push(`${s.path}: a clean sample says how to clean it`);
+      if (s.detect.length > 0 && outcomes !== 1 && !s.path.startsWith("infected/containers/"))
+        problems.push(`${s.path}: needs exactly one of original, removed, unclean`);
+      if (s.path.startsWith("damaged/") !== (s.unclean !== undefined)) problems.push(`${s.path}: unclean samples are exactly those under damaged/`);
+    }
+    expect(problems).toEqual([]);
+    const names = (pick: (s: Sample) => boolean) => [...new Set(samples.filter(pick).flatMap((s) => s.detect))].sort();
+    expect(names((s) => s.removed === true)).toEqual(["Test.EICAR.68", "Win32.Dropper.A"]);
+    expect(names((s) => s.unclean !== undefined)).toEqual(["DOS.Exetail.A", "DOS.Headstone.A", "DOS.Tailgate.A"]);
+  });
+
+  it("stays small: every file at most 16 KB, the corpus at most 200 KB", () => {
+    const sizes = listFiles(samplesDir).map((f) => ({ f, n: readFileSync(join(samplesDir, ...f.split("/"))).length }));
+    expect(sizes.filter((s) => s.n > 16 * 1024).map((s) => s.f)).toEqual([]);
+    expect(sizes.reduce((a, s) => a + s.n, 0)).toBeLessThanOrEqual(200 * 1024);
   });
 
   it("passes its own --verify against db-src (anchors, first words, CRC windows, reference cleaning)", () => {

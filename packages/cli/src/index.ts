@@ -3,6 +3,7 @@
  * call it in-process.
  */
 import { Command, CommanderError } from "commander";
+import { register as clean } from "./commands/clean.js";
 import { register as compile } from "./commands/compile.js";
 import { register as decompile } from "./commands/decompile.js";
 import { register as info } from "./commands/info.js";
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const r of [compile, info, decompile, scan, test]) r(program);
+  for (const r of [compile, info, decompile, scan, clean, test]) r(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -2,7 +2,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { encodeDatabase } from "@tgvx/engine";
-import { hasErrors, loadRecordSet, type Diagnostic, type LoadedRecord, type SourceText } from "@tgvx/records";
+import { hasErrors, loadRecordSet, sortDiagnostics, type Diagnostic, type LoadedRecord, type SourceText } from "@tgvx/records";
 import { recordsToImage, type ImageOptions } from "./records-to-image.js";
 
 export interface CompileResult {
@@ -16,7 +16,10 @@ export interface CompileResult {
 export async function compileSources(sources: readonly SourceText[], options: ImageOptions = {}): Promise<CompileResult> {
   const { records, diagnostics } = loadRecordSet(sources);
   if (hasErrors(diagnostics)) return { records, diagnostics, files: sources.length };
-  const bytes = await encodeDatabase(recordsToImage(records, options));
+  const { image, diagnostics: scriptProblems } = recordsToImage(records, options);
+  diagnostics.push(...scriptProblems);
+  if (hasErrors(scriptProblems)) return { records, diagnostics: sortDiagnostics(diagnostics), files: sources.length };
+  const bytes = await encodeDatabase(image);
   return { bytes, records, diagnostics, files: sources.length };
 }
 

@@ -3,7 +3,8 @@
  * version and build time, which the header comment states).
  */
 import type { Database } from "@tgvx/engine";
-import { Document, isScalar, visit } from "yaml";
+import { Document, isMap, isScalar, isSeq, visit } from "yaml";
+import { decompileCleanScript } from "./clean-script.js";
 
 const HEX_KEYS = new Set(["id", "offset", "length", "crc", "at"]);
 
@@ -26,7 +27,7 @@ export function decompileToYaml(db: Database): string {
     }
     if (r.module !== undefined) out.module = r.module;
     if (r.args !== undefined) out.args = JSON.parse(r.args);
-    if (r.clean !== undefined) out.clean = JSON.parse(r.clean);
+    if (r.clean !== undefined) out.clean = decompileCleanScript(r.clean);
     records.push(out);
   }
   const doc = new Document({ records });
@@ -34,6 +35,9 @@ export function decompileToYaml(db: Database): string {
     Pair(_, pair) {
       if (isScalar(pair.key) && HEX_KEYS.has(String(pair.key.value)) && isScalar(pair.value) && typeof pair.value.value === "number")
         pair.value.format = "HEX";
+      // One line per cleaning step: - copy: { from: ..., to: 0, length: 3 }
+      if (isScalar(pair.key) && pair.key.value === "clean" && isSeq(pair.value))
+        for (const step of pair.value.items) if (isMap(step)) for (const p of step.items) if (isMap(p.value)) p.value.flow = true;
     },
     Map(_, map) {
       if (map.items.some((p) => isScalar(p.key) && p.key.value === "crc")) map.flow = true;

@@ -8,7 +8,8 @@ import {
   type DatabaseImage,
   type RecordImage,
 } from "@tgvx/engine";
-import type { LoadedRecord, VirusRecord } from "@tgvx/records";
+import type { Diagnostic, LoadedRecord, VirusRecord } from "@tgvx/records";
+import { compileCleanScript } from "./clean-script.js";
 
 /** JSON with object keys sorted at every level, so equal values give equal bytes. */
 export function canonicalJson(value: unknown): string {
@@ -24,7 +25,8 @@ export function parseHexWord(s: string): number {
   return parseInt(hex.slice(0, 2), 16) | (parseInt(hex.slice(2, 4), 16) << 8);
 }
 
-export function recordToImage(r: VirusRecord): RecordImage {
+/** One record -> its image; cleaning-script problems are reported with their place in the record. */
+export function recordToImage(r: VirusRecord, report: (path: (string | number)[], message: string) => void = () => {}): RecordImage {
   const img: RecordImage = {
     id: r.id,
     rev: r.rev,
@@ -46,7 +48,7 @@ export function recordToImage(r: VirusRecord): RecordImage {
   }
   if (r.module !== undefined) img.module = r.module;
   if (r.args !== undefined) img.args = canonicalJson(r.args);
-  if (r.clean !== undefined) img.clean = canonicalJson(r.clean);
+  if (r.clean !== undefined) img.clean = compileCleanScript(r.clean, (path, message) => report(["clean", ...path], message));
   return img;
 }
 
@@ -55,10 +57,25 @@ export interface ImageOptions {
   buildTime?: number;
 }
 
-export function recordsToImage(records: readonly LoadedRecord[], options: ImageOptions = {}): DatabaseImage {
-  return {
-    dbVersion: options.dbVersion ?? 1,
-    buildTime: options.buildTime ?? 0,
-    records: records.map((lr) => recordToImage(lr.record)),
-  };
+export function recordsToImage(
+  records: readonly LoadedRecord[],
+  options: ImageOptions = {},
+): { image: DatabaseImage; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const images = records.map((lr) =>
+    recordToImage(lr.record, (path, message) => {
+      const { start, end } = lr.source.locate(path);
+      const where = path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+      diagnostics.push({
+        file: lr.source.file,
+        severity: "error",
+        code: "BAD_SCRIPT",
+        message: `${lr.record.name}: ${message}`,
+        path: `records[${lr.source.index}]${where}`,
+        start,
+        end,
+      });
+    }),
+  );
+  return { image: { dbVersion: options.dbVersion ?? 1, buildTime: options.buildTime ?? 0, records: images }, diagnostics };
 }

@@ -5,6 +5,7 @@
 import { DatabaseError } from "./errors.js";
 import { ANCHOR_NAMES, analyzeObjectInto, fileTypeNames, type AnchorName, type FileTypeName, type ObjectWarning } from "./file-type.js";
 import { crc32 } from "./crc32.js";
+import { CleanError, runScript, type CleanErrorCode, type ScriptOutcome } from "./clean-vm.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
 import * as L from "./tgvxdb-layout.js";
 import { CATEGORY_NAMES, type CategoryName, type RecordType } from "./vocabulary.js";
@@ -33,6 +34,8 @@ export interface Detection {
   anchor: AnchorName;
   /** Object offset of the first word that selected the record. */
   offset: number;
+  /** Object offset of the record's anchor. */
+  anchorOffset: number;
 }
 
 export interface ScanStats {
@@ -54,6 +57,37 @@ export interface ScanResult {
 }
 
 const OUTSIDE = -1;
+/** An object carrying more infections than this is not cleaned (nested infections are rare; loops are not). */
+const MAX_CLEAN_ROUNDS = 8;
+
+export interface CleanOptions {
+  name?: string;
+  /** Largest cleaned object allowed (default: twice the input plus 64 KiB). */
+  maxOutput?: number;
+}
+
+export type CleanResultCode = CleanErrorCode | "NO_SCRIPT" | "DAMAGED_RESULT" | "STILL_INFECTED";
+
+export interface CleanStep {
+  record: string;
+  id: number;
+  action: "script" | "remove" | "none";
+  error?: CleanErrorCode;
+}
+
+export interface CleanResult {
+  /**
+   * clean: nothing found; cleaned: `output` is the disinfected object; removed: the record says the
+   * whole object is the threat; failed: cleaning was refused (`reason`), keep the original;
+   * no-action: found, but the record has no script (the caller's fallback action applies).
+   */
+  status: "clean" | "cleaned" | "removed" | "failed" | "no-action";
+  detections: Detection[];
+  steps: CleanStep[];
+  output?: Uint8Array;
+  reason?: string;
+  code?: CleanResultCode;
+}
 
 export class Engine {
   private readonly anchors = new Int32Array(ANCHOR_NAMES.length);
@@ -145,12 +179,75 @@ export class Engine {
           category: CATEGORY_NAMES[v.getUint8(ro + L.R_CATEGORY)],
           anchor: ANCHOR_NAMES[anchor],
           offset: pos,
+          anchorOffset: a,
         });
         if (options.firstOnly) break probes;
       }
     }
     detections.sort((x, y) => x.id - y.id);
     return { infected: detections.length > 0, detections, types: fileTypeNames(types), warnings, stats };
+  }
+
+  /**
+   * Clean an object in memory: scan, run the detected record's script on a copy, scan the result,
+   * and repeat while something is still found (an object may carry several infections). The input
+   * is never modified. The result is "cleaned" only when the output scans clean and its structure
+   * is no worse than the input's (no new header warnings).
+   */
+  clean(bytes: Uint8Array, options: CleanOptions = {}): CleanResult {
+    const maxOutput = options.maxOutput ?? bytes.length * 2 + 65536;
+    const first = this.scan(bytes, { name: options.name });
+    const steps: CleanStep[] = [];
+    if (!first.infected) return { status: "clean", detections: [], steps };
+    const refuse = (reason: string, code: CleanResultCode): CleanResult => ({ status: "failed", detections: first.detections, steps, reason, code });
+    let current = bytes;
+    let scan = first;
+    for (let round = 0; scan.infected; round++) {
+      if (round === MAX_CLEAN_ROUNDS)
+        return refuse(`still detected as ${scan.detections.map((d) => d.name).join(", ")} after ${MAX_CLEAN_ROUNDS} cleaning rounds`, "STILL_INFECTED");
+      const d = scan.detections[0];
+      const row = this.db.findRow(d.id);
+      const script = this.db.script(row);
+      if (!script) {
+        steps.push({ record: d.name, id: d.id, action: "none" });
+        return {
+          status: "no-action",
+          detections: first.detections,
+          steps,
+          reason: `${d.name} has no cleaning script${this.db.record(row).module ? " (its processing module is not available)" : ""}`,
+          code: "NO_SCRIPT",
+        };
+      }
+      let outcome: ScriptOutcome;
+      try {
+        outcome = runScript(script, current, { anchor: d.anchorOffset, code: d.offset, entry: this.entryOf(current, options.name) }, { maxOutput });
+      } catch (err) {
+        if (!(err instanceof CleanError)) throw err;
+        steps.push({ record: d.name, id: d.id, action: "script", error: err.code });
+        return refuse(`cleaning ${d.name} failed: ${err.message}`, err.code);
+      }
+      if (outcome.removed) {
+        steps.push({ record: d.name, id: d.id, action: "remove" });
+        return { status: "removed", detections: first.detections, steps };
+      }
+      steps.push({ record: d.name, id: d.id, action: "script" });
+      const before = new Set(scan.warnings.map((w) => w.code));
+      const next = this.scan(outcome.output, { name: options.name });
+      const damage = next.warnings.filter((w) => !before.has(w.code));
+      if (damage.length)
+        return refuse(`cleaning ${d.name} would leave a damaged file (${damage.map((w) => `${w.code}: ${w.message}`).join("; ")}); the stored original data is probably corrupt`, "DAMAGED_RESULT");
+      if (next.detections.some((x) => x.id === d.id && x.anchorOffset === d.anchorOffset))
+        return refuse(`${d.name} is still detected at the same place after its script ran`, "STILL_INFECTED");
+      current = outcome.output;
+      scan = next;
+    }
+    return { status: "cleaned", detections: first.detections, steps, output: current };
+  }
+
+  private entryOf(bytes: Uint8Array, name: string | undefined): number {
+    const anchors = new Int32Array(ANCHOR_NAMES.length);
+    analyzeObjectInto(bytes, name, anchors, []);
+    return anchors[2];
   }
 
   private findKey(key: number): number {

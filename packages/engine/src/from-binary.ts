@@ -3,6 +3,7 @@
  * cross-reference before anything is trusted, then serves records straight from the bytes (a
  * DataView; no per-record objects are made on load).
  */
+import { decodeScript, ScriptFormatError, type ScriptOp } from "./clean-bytecode.js";
 import { DatabaseError } from "./errors.js";
 import { ANCHOR_NAMES, FILE_TYPE_NAMES, type AnchorName, type FileTypeName } from "./file-type.js";
 import { sha256, toHex } from "./sha256.js";
@@ -60,7 +61,8 @@ export interface RecordView {
   };
   module?: string;
   args?: string;
-  clean?: string;
+  /** The cleaning script, decoded. */
+  clean?: ScriptOp[];
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -73,6 +75,8 @@ export class Database {
   /** @internal */ readonly keys: number;
   /** @internal */ readonly cand: number;
   /** @internal */ readonly strs: number;
+  /** @internal */ readonly scrp: number;
+  /** @internal */ readonly scrpLen: number;
   readonly recordCount: number;
   readonly windowCount: number;
   readonly probeCount: number;
@@ -94,6 +98,8 @@ export class Database {
     this.cand = s("CAND").offset;
     this.strs = s("STRS").offset;
     this.strLen = s("STRS").length;
+    this.scrp = s("SCRP").offset;
+    this.scrpLen = s("SCRP").length;
     this.recordCount = s("RECS").count;
     this.windowCount = s("WINS").count;
     this.probeCount = s("PROB").count;
@@ -180,11 +186,18 @@ export class Database {
     }
     const module = this.string(v.getUint32(o + L.R_MODULE, true));
     const args = this.string(v.getUint32(o + L.R_ARGS, true));
-    const clean = this.string(v.getUint32(o + L.R_CLEAN, true));
+    const clean = this.script(row);
     if (module !== undefined) out.module = module;
     if (args !== undefined) out.args = args;
     if (clean !== undefined) out.clean = clean;
     return out;
+  }
+
+  /** The cleaning script of a record row (checked on open), or undefined. */
+  script(row: number): ScriptOp[] | undefined {
+    const ref = this.view.getUint32(this.rowOffset(row) + L.R_CLEAN, true);
+    if (ref === L.NONE) return undefined;
+    return decodeScript(this.bytes, this.scrp + ref, this.scrp + this.scrpLen).ops;
   }
 
   /** Names of the modules the records need (types 1/2 detection, processing modules). */
@@ -308,7 +321,17 @@ function checkCrossReferences(db: Database): void {
     if (v.getUint8(o + L.R_CATEGORY) >= CATEGORY_NAMES.length) fail("MALFORMED", `${where}: unknown category`);
     if (v.getUint32(o + L.R_ATTRIBUTES, true) >>> ATTRIBUTE_NAMES.length) fail("MALFORMED", `${where}: unknown attribute bits`);
     if (v.getUint32(o + L.R_FILETYPES, true) >>> FILE_TYPE_NAMES.length) fail("MALFORMED", `${where}: unknown file-type bits`);
-    for (const f of [L.R_NAME, L.R_MODULE, L.R_ARGS, L.R_CLEAN]) {
+    const script = v.getUint32(o + L.R_CLEAN, true);
+    if (script !== L.NONE) {
+      if (script >= db.scrpLen) fail("MALFORMED", `${where}: cleaning script offset ${script} outside SCRP (${db.scrpLen} bytes)`);
+      try {
+        db.script(r);
+      } catch (err) {
+        if (err instanceof ScriptFormatError) fail("MALFORMED", `${where}: cleaning script: ${err.message}`);
+        throw err;
+      }
+    }
+    for (const f of [L.R_NAME, L.R_MODULE, L.R_ARGS]) {
       const err = db.checkString(v.getUint32(o + f, true));
       if (err) fail("MALFORMED", `${where}: ${err}`);
     }

@@ -3,7 +3,7 @@
  * verification, file-type recognition and anchors, and detection. No Node API is used here,
  * so it runs unchanged in browsers and workers.
  */
-export { Engine, type Detection, type LoadOptions, type ScanOptions, type ScanResult, type ScanStats } from "./engine.js";
+export { Engine, type CleanOptions, type CleanResult, type CleanResultCode, type CleanStep, type Detection, type LoadOptions, type ScanOptions, type ScanResult, type ScanStats } from "./engine.js";
 export { DatabaseError, type DatabaseErrorCode } from "./errors.js";
 export { Database, openDatabase, storedDigest, type DatabaseInfo, type RecordView, type SectionInfo } from "./from-binary.js";
 export { encodeDatabase, type DatabaseImage, type DetectImage, type RecordImage, type WindowImage } from "./to-binary.js";
@@ -35,3 +35,23 @@ export {
   type StatusName,
 } from "./vocabulary.js";
 export { FORMAT_VERSION, HEADER_SIZE, MAGIC } from "./tgvxdb-layout.js";
+export {
+  BINARY,
+  Ex,
+  LET_BASE,
+  MAX_LETS,
+  MAX_OPS,
+  OP_OPERANDS,
+  Op,
+  READS,
+  VARIABLES,
+  ScriptFormatError,
+  decodeScript,
+  encodeScript,
+  type BinarySymbol,
+  type OpName,
+  type ReadName,
+  type ScriptOp,
+  type VariableName,
+} from "./clean-bytecode.js";
+export { CleanError, runScript, type CleanErrorCode, type ScriptContext, type ScriptLimits, type ScriptOutcome } from "./clean-vm.js";

@@ -19,6 +19,8 @@
  *     KEYS  sorted (probe << 16 | first word) keys, each with the start of its CAND run
  *     CAND  record row numbers, one run per key: the candidates for that (probe, word)
  *     STRS  strings: u32 byte length + UTF-8, referred to by byte offset
+ *     SCRP  cleaning scripts (see clean-bytecode.ts), referred to by byte offset; identical
+ *           scripts are stored once
  */
 
 export const MAGIC = Uint8Array.of(0x54, 0x47, 0x56, 0x58, 0x44, 0x42, 0x1a, 0x0a);
@@ -59,10 +61,11 @@ export const Section = {
   KEYS: tag("KEYS"),
   CAND: tag("CAND"),
   STRS: tag("STRS"),
+  SCRP: tag("SCRP"),
 } as const;
 export type SectionName = keyof typeof Section;
 /** Order sections are written in. */
-export const SECTION_ORDER: readonly SectionName[] = ["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS"];
+export const SECTION_ORDER: readonly SectionName[] = ["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS", "SCRP"];
 
 /** Record row. */
 export const ROW_SIZE = 64;
@@ -83,7 +86,7 @@ export const R_WIN2 = 36; // u32
 export const R_CRC2 = 40; // u32
 export const R_MODULE = 44; // u32 string ref or NONE
 export const R_ARGS = 48; // u32 string ref (canonical JSON) or NONE
-export const R_CLEAN = 52; // u32 string ref (canonical JSON) or NONE
+export const R_CLEAN = 52; // u32 offset of the cleaning script in SCRP, or NONE
 // 56..63 reserved, zero
 
 export const NO_DETECT = 0xff;

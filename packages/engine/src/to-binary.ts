@@ -37,8 +37,8 @@ export interface RecordImage {
   module?: string;
   /** Canonical JSON. */
   args?: string;
-  /** Canonical JSON. */
-  clean?: string;
+  /** Encoded cleaning script (`encodeScript`). */
+  clean?: Uint8Array;
 }
 
 export interface DatabaseImage {
@@ -79,6 +79,39 @@ class StringTable {
   }
 }
 
+/** Opaque byte strings stored once each, referred to by offset. */
+class BlobTable {
+  private readonly refs = new Map<string, number>();
+  private readonly parts: Uint8Array[] = [];
+  private size = 0;
+
+  get count(): number {
+    return this.parts.length;
+  }
+
+  ref(b: Uint8Array | undefined): number {
+    if (b === undefined) return L.NONE;
+    const key = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    const known = this.refs.get(key);
+    if (known !== undefined) return known;
+    const at = this.size;
+    this.parts.push(b);
+    this.size += b.length;
+    this.refs.set(key, at);
+    return at;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let p = 0;
+    for (const part of this.parts) {
+      out.set(part, p);
+      p += part.length;
+    }
+    return out;
+  }
+}
+
 function cmp(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -105,6 +138,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   const probeIndex = new Map(probeList.map((p, i) => [`${p.anchor}:${p.at}`, i]));
 
   const strings = new StringTable();
+  const scripts = new BlobTable();
   const recs = new Uint8Array(records.length * L.ROW_SIZE);
   const rv = new DataView(recs.buffer);
   const keyRows = new Map<number, number[]>();
@@ -138,7 +172,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     }
     rv.setUint32(o + L.R_MODULE, strings.ref(r.module), true);
     rv.setUint32(o + L.R_ARGS, strings.ref(r.args), true);
-    rv.setUint32(o + L.R_CLEAN, strings.ref(r.clean), true);
+    rv.setUint32(o + L.R_CLEAN, scripts.ref(r.clean), true);
   });
 
   const winBytes = new Uint8Array(winList.length * L.WIN_SIZE);
@@ -176,6 +210,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     KEYS: { bytes: keyBytes, count: keys.length },
     CAND: { bytes: candBytes, count: candCount },
     STRS: { bytes: strings.bytes(), count: 0 },
+    SCRP: { bytes: scripts.bytes(), count: scripts.count },
   };
 }
 

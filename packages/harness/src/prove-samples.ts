@@ -6,9 +6,18 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import type { Engine, ScanStats } from "@tgvx/engine";
 import { loadYamlDocument, type Diagnostic } from "@tgvx/records";
-import { sampleManifestJsonSchema, type SampleManifest } from "./sample-manifest.js";
+import { sampleManifestJsonSchema, type Sample, type SampleManifest } from "./sample-manifest.js";
 
-export type Outcome = "pass" | "missed" | "unexpected" | "error";
+export type Outcome = "pass" | "missed" | "unexpected" | "cleaning" | "error";
+
+export interface CleaningCheck {
+  /** What the manifest asks of cleaning. */
+  expected: "restore" | "remove" | "refuse";
+  /** What the engine did (`CleanResult.status`). */
+  got: string;
+  ok: boolean;
+  reason?: string;
+}
 
 export interface SampleResult {
   path: string;
@@ -19,6 +28,7 @@ export interface SampleResult {
   reason?: string;
   types: string[];
   warnings: string[];
+  cleaning?: CleaningCheck;
   ms: number;
 }
 
@@ -31,6 +41,8 @@ export interface ProofReport {
   manifest: string;
   results: SampleResult[];
   counts: { samples: number; passed: number; failed: number; infected: number; clean: number };
+  /** Cleaning checks by what the manifest expects: how many, and how many held. */
+  cleaning: Record<CleaningCheck["expected"], { checked: number; ok: number }>;
   /** Records of the database no sample exercises. */
   recordsWithoutSample: string[];
   /** Names the manifest expects that the database does not have. */
@@ -111,12 +123,16 @@ export async function proveSamples(engine: Engine, samplesDir: string): Promise<
     const extra = found.filter((n) => !expected.includes(n));
     let outcome: Outcome = "pass";
     let reason: string | undefined;
+    const cleaning = expected.length ? await checkCleaning(engine, samplesDir, s, bytes) : undefined;
     if (missed.length) {
       outcome = "missed";
       reason = `expected ${missed.join(", ")} but ${found.length ? `found only ${found.join(", ")}` : "nothing was detected"}`;
     } else if (extra.length) {
       outcome = "unexpected";
       reason = expected.length ? `also detected ${extra.join(", ")}` : `clean sample detected as ${extra.join(", ")}`;
+    } else if (cleaning && !cleaning.ok) {
+      outcome = "cleaning";
+      reason = cleaning.reason;
     }
     results.push({
       path: s.path,
@@ -126,6 +142,7 @@ export async function proveSamples(engine: Engine, samplesDir: string): Promise<
       ...(reason ? { reason } : {}),
       types: r.types,
       warnings: r.warnings.map((w) => `${w.code}: ${w.message}`),
+      ...(cleaning ? { cleaning } : {}),
       ms: performance.now() - t,
     });
   }
@@ -143,11 +160,50 @@ export async function proveSamples(engine: Engine, samplesDir: string): Promise<
       infected: results.filter((r) => r.expected.length > 0).length,
       clean: results.filter((r) => r.expected.length === 0).length,
     },
+    cleaning: (["restore", "remove", "refuse"] as const).reduce(
+      (acc, k) => {
+        const c = results.filter((r) => r.cleaning?.expected === k);
+        acc[k] = { checked: c.length, ok: c.filter((r) => r.cleaning!.ok).length };
+        return acc;
+      },
+      {} as ProofReport["cleaning"],
+    ),
     recordsWithoutSample: [...dbNames].filter((n) => !exercised.has(n)).sort(),
     unknownNames: [...unknown].sort(),
     unlistedFiles,
     stats,
     ms: performance.now() - t0,
+  };
+}
+
+/** What cleaning must do with an infected sample, checked in memory through the engine's clean flow. */
+async function checkCleaning(engine: Engine, samplesDir: string, s: Sample, bytes: Uint8Array): Promise<CleaningCheck | undefined> {
+  const expected = s.original !== undefined ? "restore" : s.removed ? "remove" : s.unclean !== undefined ? "refuse" : undefined;
+  if (!expected) return undefined;
+  const r = engine.clean(bytes, { name: basename(s.path) });
+  const why = r.reason ? `: ${r.reason}` : "";
+  if (expected === "remove")
+    return r.status === "removed" ? { expected, got: r.status, ok: true } : { expected, got: r.status, ok: false, reason: `cleaning should remove the file but gave "${r.status}"${why}` };
+  if (expected === "refuse")
+    return r.status === "failed"
+      ? { expected, got: r.status, ok: true, reason: r.reason }
+      : { expected, got: r.status, ok: false, reason: `cleaning should be refused (${s.unclean}) but gave "${r.status}"${why}` };
+  if (r.status !== "cleaned") return { expected, got: r.status, ok: false, reason: `cleaning should restore ${s.original} but gave "${r.status}"${why}` };
+  let original: Uint8Array;
+  try {
+    original = await readFile(join(samplesDir, s.original!));
+  } catch (err) {
+    return { expected, got: r.status, ok: false, reason: `cannot read the original ${s.original}: ${(err as Error).message}` };
+  }
+  const out = r.output!;
+  if (out.length === original.length && out.every((b, i) => b === original[i])) return { expected, got: r.status, ok: true };
+  let at = 0;
+  while (at < out.length && at < original.length && out[at] === original[at]) at++;
+  return {
+    expected,
+    got: r.status,
+    ok: false,
+    reason: `cleaned result (${out.length} bytes) differs from ${s.original} (${original.length} bytes) from byte 0x${at.toString(16)}`,
   };
 }
 

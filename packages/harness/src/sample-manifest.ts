@@ -9,7 +9,9 @@ export const SampleSchema = z
   .object({
     path: z.string().min(1).describe("Sample file, relative to the manifest."),
     detect: z.array(z.string()).describe("Exact record names that must be reported; [] means the sample must be clean."),
-    original: z.string().optional().describe("The clean host this sample was made from (what cleaning must restore)."),
+    original: z.string().optional().describe("The clean host this sample was made from: cleaning must restore it byte for byte."),
+    removed: z.literal(true).optional().describe("Cleaning must remove the file (the whole file is the threat)."),
+    unclean: z.string().min(1).optional().describe("Cleaning must be refused, for this reason (a damaged sample)."),
     note: z.string().optional().describe("How the sample was made."),
   })
   .strict();

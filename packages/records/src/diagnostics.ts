@@ -17,6 +17,7 @@ export type DiagnosticCode =
   | "OUT_OF_RANGE"
   | "TYPE_MISMATCH"
   | "DUPLICATE_ID"
+  | "BAD_SCRIPT"
   | "READ_ERROR";
 
 export interface Position {

@@ -3,6 +3,10 @@
  * JSON Schema), and a loader that validates and keeps source positions for diagnostics.
  */
 export {
+  CLEAN_MACROS,
+  CLEAN_OPERATIONS,
+  CLEAN_PRIMITIVES,
+  CleanSchema,
   DetectSchema,
   HEX_WORD_PATTERN,
   MAX_WINDOW_LENGTH,

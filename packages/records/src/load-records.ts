@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node, type ScalarTag } from "yaml";
 import { formatPath, sortDiagnostics, type Diagnostic, type DiagnosticCode, type Position, type Severity } from "./diagnostics.js";
-import { recordFileJsonSchema, type VirusRecord } from "./schema.js";
+import { CLEAN_OPERATIONS, recordFileJsonSchema, type VirusRecord } from "./schema.js";
 
 /** Where a record came from, able to locate any of its fields for later diagnostics. */
 export interface RecordSource {
@@ -81,6 +81,12 @@ function describeValue(v: unknown): string {
   return String(v);
 }
 
+/** When no alternative of an anyOf fits, report the anyOf once instead of every branch's complaint. */
+function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  const failed = errors.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath + "/");
+  return errors.filter((e) => !failed.some((prefix) => e.schemaPath.startsWith(prefix)));
+}
+
 function schemaDiagnostic(loc: Located, err: ErrorObject, root: unknown): Diagnostic {
   const path = err.instancePath
     .split("/")
@@ -118,6 +124,12 @@ function schemaDiagnostic(loc: Located, err: ErrorObject, root: unknown): Diagno
       return field === "windows"
         ? loc.diag("BAD_VALUE", `"windows" needs exactly two windows, got ${Array.isArray(value) ? value.length : describeValue(value)}`, path)
         : loc.diag("BAD_VALUE", `"${field}" ${err.message}`, path);
+    case "anyOf":
+      if (path.includes("clean"))
+        return loc.diag("BAD_VALUE", `a cleaning step is "remove" or a mapping with one operation (${CLEAN_OPERATIONS.join(", ")}), got ${describeValue(value)}`, path);
+      return loc.diag("BAD_VALUE", `${describeValue(value)} is not an allowed form for "${field}"`, path);
+    case "propertyNames":
+      return loc.diag("BAD_VALUE", `${describeValue(value)} has a key that is not allowed here`, path);
     default:
       return loc.diag("BAD_VALUE", `"${field}" ${err.message ?? "is invalid"}`, path);
   }
@@ -183,7 +195,7 @@ function parseAndValidate(src: SourceText, schema: object): ValidatedYaml {
   const value: unknown = doc.toJS({ maxAliasCount: 100 });
   let validate = validators.get(schema);
   if (!validate) validators.set(schema, (validate = new Ajv({ allErrors: true, strict: false }).compile(schema)));
-  const errors = validate(value) ? [] : [...(validate.errors ?? [])];
+  const errors = collapseAlternatives(validate(value) ? [] : [...(validate.errors ?? [])]);
   for (const err of errors) diagnostics.push(schemaDiagnostic(loc, err, value));
   const dupPaths = diagnostics.some((d) => d.code === "DUPLICATE_KEY") ? [""] : [];
   return { loc, value, diagnostics: sortDiagnostics(dedupe(diagnostics)), errorPaths: [...errors.map((e) => e.instancePath), ...dupPaths], parsed: true };

@@ -33,6 +33,21 @@ export const WindowSchema = z
   .strict()
   .describe("A CRC-32 window. A window that runs outside the object never matches.");
 
+/** Cleaning primitives the engine runs, and macros the compiler expands into them. */
+export const CLEAN_PRIMITIVES = ["let", "copy", "move", "insert", "modify", "delete", "fill", "truncate-tail", "truncate-head", "decode", "assert", "remove"] as const;
+export const CLEAN_MACROS = ["com-tail", "com-head", "exe-tail", "ne-tail", "pe-tail"] as const;
+export const CLEAN_OPERATIONS = [...CLEAN_PRIMITIVES, ...CLEAN_MACROS] as const;
+
+export const CleanSchema = z
+  .array(z.union([z.literal("remove"), z.partialRecord(z.enum(CLEAN_OPERATIONS), z.unknown())]))
+  .min(1)
+  .describe(
+    "Cleaning script: the reverse of the infection, run in order. Each step is \"remove\" or one operation " +
+      "(copy, move, insert, modify, delete, fill, truncate-tail, truncate-head, decode, assert, let; macros com-tail, " +
+      "com-head, exe-tail, ne-tail, pe-tail). Operands are integers or expressions over size, anchor, code, entry, " +
+      "let names and reads u8()/u16()/u32()/i8()/i16()/i32().",
+  );
+
 export const DetectSchema = z
   .object({
     anchor: z.enum(ANCHOR_NAMES).describe(
@@ -72,7 +87,7 @@ export const RecordSchema = z
       "Types 1/2: the detection module; types 3/4: the processing module used for cleaning.",
     ),
     args: z.record(z.string(), z.unknown()).optional().describe("Process arguments passed to the module."),
-    clean: z.unknown().optional().describe("Cleaning script (compiled opaquely for now)."),
+    clean: CleanSchema.optional(),
   })
   .strict();
 

@@ -1,9 +1,11 @@
 import type { Command } from "commander";
-import { lstat, readdir, readFile, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import type { Detection, Engine } from "@tgvx/engine";
 import { Exit, printJson } from "../io.js";
 import { loadEngine } from "../load-db.js";
+import { walkFiles } from "../walk-files.js";
+import { cleanExitCode, cleanPaths } from "./clean.js";
 
 interface FileReport {
   path: string;
@@ -23,6 +25,9 @@ interface ScanOpts {
   maxFilesize: number;
   firstOnly?: boolean;
   warnings?: boolean;
+  clean?: boolean;
+  backupDir?: string;
+  dryRun?: boolean;
 }
 
 function parseSize(v: string): number {
@@ -47,6 +52,9 @@ export function register(program: Command): void {
     .option("--first-only", "stop at the first detection per file (INI RedundantScan=No)")
     .option("--warnings", "print structure warnings (malformed headers) per file")
     .option("--max-filesize <size>", "skip larger files and report them as not scanned", parseSize, 256 * 1024 * 1024)
+    .option("--clean", "clean what is found, as `tgvx clean` does (see its --help)")
+    .option("--backup-dir <dir>", "with --clean: copy each infected file here before changing it")
+    .option("--dry-run", "with --clean: report what would be done, change nothing")
     .option("--json", "print one JSON document with every file and the summary")
     .addHelpText(
       "after",
@@ -57,6 +65,13 @@ export function register(program: Command): void {
     .action(async (paths: string[], opts: ScanOpts) => {
       const t0 = performance.now();
       const { engine } = await loadEngine(opts.db);
+      if (opts.clean) {
+        const reports = await cleanPaths(engine, paths, { backupDir: opts.backupDir, dryRun: opts.dryRun }, !!opts.json, !!opts.infected);
+        const code = cleanExitCode(reports);
+        if (opts.json) printJson({ files: reports, exitCode: code });
+        process.exitCode = code;
+        return;
+      }
       const reports: FileReport[] = [];
       let dirs = 0;
       let bytesScanned = 0;
@@ -85,29 +100,9 @@ export function register(program: Command): void {
         emit(toReport(engine, path, bytes, !!opts.firstOnly));
       };
 
-      const walk = async (path: string, top: boolean): Promise<void> => {
-        let st;
-        try {
-          st = top ? await stat(path) : await lstat(path);
-        } catch (err) {
-          emit({ path, status: "error", detections: [], types: [], warnings: [], error: (err as Error).message });
-          return;
-        }
-        if (st.isDirectory()) {
-          if (!top && !opts.recursive) return;
-          dirs++;
-          let names: string[];
-          try {
-            names = (await readdir(path)).sort();
-          } catch (err) {
-            emit({ path, status: "error", detections: [], types: [], warnings: [], error: (err as Error).message });
-            return;
-          }
-          for (const n of names) await walk(join(path, n), false);
-        } else if (st.isFile()) await scanFile(path, st.size);
-        // symlinks below the top level and special files are not followed: no loops, no devices
-      };
-      for (const p of paths) await walk(p, true);
+      const onError = (path: string, err: Error) =>
+        emit({ path, status: "error", detections: [], types: [], warnings: [], error: err.message });
+      for await (const f of walkFiles(paths, { recursive: opts.recursive, onError, onDirectory: () => dirs++ })) await scanFile(f.path, f.size);
 
       const infected = reports.filter((r) => r.status === "infected").length;
       const errors = reports.filter((r) => r.status === "error" || r.status === "skipped").length;

@@ -48,6 +48,8 @@ function printReport(r: ProofReport, db: string, verbose: boolean): void {
   w(`  samples      ${r.counts.samples} (${r.counts.infected} infected, ${r.counts.clean} clean)`);
   w(`  passed       ${r.counts.passed}`);
   w(`  failed       ${r.counts.failed}`);
+  const c = r.cleaning;
+  w(`  cleaning     restored ${c.restore.ok}/${c.restore.checked} byte-identical, removed ${c.remove.ok}/${c.remove.checked}, refused ${c.refuse.ok}/${c.refuse.checked} damaged`);
   w(`  records without a sample  ${r.recordsWithoutSample.length ? r.recordsWithoutSample.join(", ") : "none"}`);
   w(`  names not in the database ${r.unknownNames.length ? r.unknownNames.join(", ") : "none"}`);
   w(`  files not in the manifest ${r.unlistedFiles.length ? r.unlistedFiles.join(", ") : "none"}`);

@@ -1,0 +1,135 @@
+/**
+ * Cleaning files on disk, with the user's rights kept: a backup before any change when asked,
+ * the cleaned result written to a temporary file in the same folder, read back and compared,
+ * then renamed over the original, so the original is either untouched or wholly replaced.
+ */
+import { randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { CleanResult, Engine } from "../index.js";
+
+/** The file operations cleaning uses; tests replace them to simulate a full disk or a failing rename. */
+export interface FileOps {
+  readFile(path: string): Promise<Uint8Array>;
+  writeFile(path: string, data: Uint8Array, mode: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+}
+
+export const nodeFileOps: FileOps = {
+  readFile: (p) => fsp.readFile(p),
+  async writeFile(p, data, mode) {
+    const fh = await fsp.open(p, "wx", mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  rename: (a, b) => fsp.rename(a, b),
+  unlink: (p) => fsp.unlink(p),
+  mkdir: async (p) => void (await fsp.mkdir(p, { recursive: true })),
+  exists: (p) => fsp.access(p).then(
+    () => true,
+    () => false,
+  ),
+};
+
+export interface CleanFileOptions {
+  /** Copy the infected file here (same name; `.1`, `.2`, ... when taken) before changing or removing it. */
+  backupDir?: string;
+  /** Report what would happen; change nothing. */
+  dryRun?: boolean;
+  fileOps?: FileOps;
+}
+
+export interface FileCleanReport {
+  path: string;
+  /** As `CleanResult.status`, plus "error" when the file could not be read or written (it is then unchanged). */
+  status: CleanResult["status"] | "error";
+  detections: string[];
+  /** Where the backup was written. */
+  backup?: string;
+  reason?: string;
+  code?: string;
+  dryRun?: boolean;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function errnoCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? "IO_ERROR";
+}
+
+export async function cleanFile(engine: Engine, path: string, options: CleanFileOptions = {}): Promise<FileCleanReport> {
+  const io = options.fileOps ?? nodeFileOps;
+  let st;
+  let bytes: Uint8Array;
+  try {
+    st = await fsp.stat(path);
+    if (!st.isFile()) return { path, status: "error", detections: [], code: "NOT_A_FILE", reason: "not a regular file" };
+    bytes = await io.readFile(path);
+  } catch (err) {
+    return { path, status: "error", detections: [], code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
+  }
+  const result = engine.clean(bytes, { name: basename(path) });
+  const report: FileCleanReport = {
+    path,
+    status: result.status,
+    detections: result.detections.map((d) => d.name),
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.code ? { code: result.code } : {}),
+  };
+  if (result.status !== "cleaned" && result.status !== "removed") return report;
+  if (options.dryRun) return { ...report, dryRun: true };
+  const unchanged = (code: string, reason: string): FileCleanReport => ({ ...report, status: "error", code, reason: `${reason}; the file is unchanged` });
+
+  // A read-only file is the user's decision too (root could write it anyway).
+  if ((st.mode & 0o222) === 0) return unchanged("READ_ONLY", "the file is read-only");
+
+  if (options.backupDir) {
+    try {
+      report.backup = await writeBackup(io, options.backupDir, basename(path), bytes, st.mode & 0o777);
+    } catch (err) {
+      return unchanged(errnoCode(err), `backup to ${options.backupDir} failed: ${(err as Error).message}`);
+    }
+  }
+  if (result.status === "removed") {
+    try {
+      await io.unlink(path);
+    } catch (err) {
+      return unchanged(errnoCode(err), `cannot remove: ${(err as Error).message}`);
+    }
+    return report;
+  }
+  const output = result.output!;
+  const tmp = join(dirname(path), `.${basename(path)}.tgvx-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await io.writeFile(tmp, output, st.mode & 0o7777);
+    if (!sameBytes(await io.readFile(tmp), output)) throw Object.assign(new Error("the written file does not read back as written"), { code: "VERIFY_FAILED" });
+    await io.rename(tmp, path);
+  } catch (err) {
+    await io.unlink(tmp).catch(() => {});
+    return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
+  }
+  return report;
+}
+
+async function writeBackup(io: FileOps, dir: string, name: string, bytes: Uint8Array, mode: number): Promise<string> {
+  await io.mkdir(dir);
+  for (let n = 0; n < 10000; n++) {
+    const target = join(dir, n === 0 ? name : `${name}.${n}`);
+    if (await io.exists(target)) continue;
+    await io.writeFile(target, bytes, mode & 0o666);
+    if (!sameBytes(await io.readFile(target), bytes)) throw new Error(`backup ${target} does not read back as written`);
+    return target;
+  }
+  throw new Error(`no free backup name for ${name} in ${dir}`);
+}
