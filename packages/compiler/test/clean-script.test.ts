@@ -118,6 +118,14 @@ describe("typed errors instead of damaged files", () => {
     expect(() => runScript(ops!, input, { anchor: 0, code: 0, entry: -1 }, { maxOutput: 100 })).toThrow(CleanError);
     expect(Array.from(input)).toEqual(ten);
   });
+
+  it("never writes into a Node Buffer it was given (Buffer.slice is a view, not a copy)", () => {
+    const input = Buffer.from(ten);
+    const { ops } = compile([{ fill: { at: 0, length: 10, byte: 7 } }]);
+    const out = runScript(ops!, input, { anchor: 0, code: 0, entry: -1 }, { maxOutput: 100 });
+    expect(out.removed ? [] : Array.from(out.output)).toEqual(new Array(10).fill(7));
+    expect(Array.from(input)).toEqual(ten);
+  });
 });
 
 describe("compile-time errors name the place and the fix", () => {

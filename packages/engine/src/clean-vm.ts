@@ -44,7 +44,8 @@ export type ScriptOutcome = { removed: true } | { removed: false; output: Uint8A
 const decoder = new TextDecoder();
 
 export function runScript(ops: readonly ScriptOp[], input: Uint8Array, ctx: ScriptContext, limits: ScriptLimits): ScriptOutcome {
-  let buf = input.slice();
+  // new Uint8Array(view) copies; a Node Buffer's slice() would not, and the input must stay untouched.
+  let buf = new Uint8Array(input);
   const lets = new Float64Array(MAX_LETS);
   const defined = new Uint8Array(MAX_LETS);
   const stack = new Float64Array(MAX_STACK);
@@ -239,7 +240,7 @@ export function runScript(ops: readonly ScriptOp[], input: Uint8Array, ctx: Scri
         break;
       }
       case "INSERT_BYTES":
-        insert(expr(o, "at"), (o.operands.bytes as Uint8Array).slice());
+        insert(expr(o, "at"), new Uint8Array(o.operands.bytes as Uint8Array));
         break;
       case "WRITE": {
         const at = expr(o, "at");
