@@ -72,7 +72,7 @@ export interface CleanStep {
   record: string;
   id: number;
   action: "script" | "remove" | "none";
-  error?: CleanErrorCode;
+  error?: CleanResultCode;
 }
 
 export interface CleanResult {
@@ -205,41 +205,62 @@ export class Engine {
     for (let round = 0; scan.infected; round++) {
       if (round === MAX_CLEAN_ROUNDS)
         return refuse(`still detected as ${scan.detections.map((d) => d.name).join(", ")} after ${MAX_CLEAN_ROUNDS} cleaning rounds`, "STILL_INFECTED");
-      const d = scan.detections[0];
-      const row = this.db.findRow(d.id);
-      const script = this.db.script(row);
-      if (!script) {
-        steps.push({ record: d.name, id: d.id, action: "none" });
-        return {
-          status: "no-action",
-          detections: first.detections,
-          steps,
-          reason: `${d.name} has no cleaning script${this.db.record(row).module ? " (its processing module is not available)" : ""}`,
-          code: "NO_SCRIPT",
-        };
+      // Infections stack: the outermost one must go first, and only its script will fit. Try each
+      // detection in turn; the first whose result is sound wins the round.
+      let failure: { reason: string; code: CleanResultCode } | undefined;
+      let next: { output: Uint8Array; scan: ScanResult } | undefined;
+      for (const d of scan.detections) {
+        const row = this.db.findRow(d.id);
+        const script = this.db.script(row);
+        if (!script) {
+          steps.push({ record: d.name, id: d.id, action: "none" });
+          failure ??= {
+            reason: `${d.name} has no cleaning script${this.db.record(row).module ? " (its processing module is not available)" : ""}`,
+            code: "NO_SCRIPT",
+          };
+          continue;
+        }
+        let outcome: ScriptOutcome;
+        try {
+          outcome = runScript(script, current, { anchor: d.anchorOffset, code: d.offset, entry: this.entryOf(current, options.name) }, { maxOutput });
+        } catch (err) {
+          if (!(err instanceof CleanError)) throw err;
+          steps.push({ record: d.name, id: d.id, action: "script", error: err.code });
+          failure ??= { reason: `cleaning ${d.name} failed: ${err.message}`, code: err.code };
+          continue;
+        }
+        if (outcome.removed) {
+          steps.push({ record: d.name, id: d.id, action: "remove" });
+          return { status: "removed", detections: first.detections, steps };
+        }
+        const before = new Set(scan.warnings.map((w) => w.code));
+        const after = this.scan(outcome.output, { name: options.name });
+        const damage = after.warnings.filter((w) => !before.has(w.code));
+        if (damage.length) {
+          steps.push({ record: d.name, id: d.id, action: "script", error: "DAMAGED_RESULT" });
+          failure ??= {
+            reason: `cleaning ${d.name} would leave a damaged file (${damage.map((w) => `${w.code}: ${w.message}`).join("; ")}); the stored original data is probably corrupt`,
+            code: "DAMAGED_RESULT",
+          };
+          continue;
+        }
+        if (after.detections.some((x) => x.id === d.id && x.anchorOffset === d.anchorOffset)) {
+          steps.push({ record: d.name, id: d.id, action: "script", error: "STILL_INFECTED" });
+          failure ??= { reason: `${d.name} is still detected at the same place after its script ran`, code: "STILL_INFECTED" };
+          continue;
+        }
+        steps.push({ record: d.name, id: d.id, action: "script" });
+        next = { output: outcome.output, scan: after };
+        break;
       }
-      let outcome: ScriptOutcome;
-      try {
-        outcome = runScript(script, current, { anchor: d.anchorOffset, code: d.offset, entry: this.entryOf(current, options.name) }, { maxOutput });
-      } catch (err) {
-        if (!(err instanceof CleanError)) throw err;
-        steps.push({ record: d.name, id: d.id, action: "script", error: err.code });
-        return refuse(`cleaning ${d.name} failed: ${err.message}`, err.code);
+      if (!next) {
+        const f = failure!;
+        return f.code === "NO_SCRIPT" && steps.every((s) => s.action === "none")
+          ? { status: "no-action", detections: first.detections, steps, reason: f.reason, code: f.code }
+          : refuse(f.reason, f.code);
       }
-      if (outcome.removed) {
-        steps.push({ record: d.name, id: d.id, action: "remove" });
-        return { status: "removed", detections: first.detections, steps };
-      }
-      steps.push({ record: d.name, id: d.id, action: "script" });
-      const before = new Set(scan.warnings.map((w) => w.code));
-      const next = this.scan(outcome.output, { name: options.name });
-      const damage = next.warnings.filter((w) => !before.has(w.code));
-      if (damage.length)
-        return refuse(`cleaning ${d.name} would leave a damaged file (${damage.map((w) => `${w.code}: ${w.message}`).join("; ")}); the stored original data is probably corrupt`, "DAMAGED_RESULT");
-      if (next.detections.some((x) => x.id === d.id && x.anchorOffset === d.anchorOffset))
-        return refuse(`${d.name} is still detected at the same place after its script ran`, "STILL_INFECTED");
-      current = outcome.output;
-      scan = next;
+      current = next.output;
+      scan = next.scan;
     }
     return { status: "cleaned", detections: first.detections, steps, output: current };
   }
