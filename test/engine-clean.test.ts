@@ -2,7 +2,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { compileSources, findRecordFiles, readSources } from "@tgvx/compiler";
+import { cleanFile } from "@tgvx/engine/node";
 import { crc32, Engine } from "@tgvx/engine";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -63,6 +66,20 @@ describe("engine.clean", () => {
   it("reports no-action for a record without a script", async () => {
     const e = await engineFor(undefined);
     expect(e.clean(infected([0, 0, 0]), { name: "x.com" })).toMatchObject({ status: "no-action", code: "NO_SCRIPT" });
+  });
+
+  it("applies the fallback action to a record without a script: report by default, remove (after the backup) when asked", async () => {
+    const e = await engineFor(undefined);
+    const dir = mkdtempSync(join(tmpdir(), "tgvx-fallback-"));
+    const path = join(dir, "x.com");
+    writeFileSync(path, infected([0, 0, 0]));
+    expect(await cleanFile(e, path)).toMatchObject({ status: "no-action", code: "NO_SCRIPT" });
+    expect(readdirSync(dir)).toEqual(["x.com"]);
+    const r = await cleanFile(e, path, { fallback: "remove", backupDir: join(dir, "quarantine") });
+    expect(r).toMatchObject({ status: "removed", backup: join(dir, "quarantine", "x.com") });
+    expect(r.reason).toMatch(/no cleaning script; removed as the fallback action/);
+    expect(readdirSync(dir)).toEqual(["quarantine"]);
+    expect(Buffer.from(readFileSync(join(dir, "quarantine", "x.com"))).equals(Buffer.from(infected([0, 0, 0])))).toBe(true);
   });
 
   it("cleans an object carrying two infections, outermost first, whatever order they are found in", async () => {

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { Engine } from "@tgvx/engine";
 import { cleanFile, type FileCleanReport } from "@tgvx/engine/node";
 import { Exit, printJson } from "../io.js";
@@ -8,6 +8,7 @@ import { walkFiles } from "../walk-files.js";
 export interface CleanRunOptions {
   backupDir?: string;
   dryRun?: boolean;
+  fallback?: "report" | "remove";
 }
 
 export function cleanLine(r: FileCleanReport): string {
@@ -20,7 +21,7 @@ export function cleanLine(r: FileCleanReport): string {
     case "cleaned":
       return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be cleaned" : "cleaned"}${backup}${dry}`;
     case "removed":
-      return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be removed" : "removed"}${backup}${dry}`;
+      return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be removed" : "removed"}${backup}${r.reason ? ` (${r.reason})` : ""}${dry}`;
     case "no-action":
       return `${r.path}: ${names} FOUND, not cleaned: ${r.reason}`;
     case "failed":
@@ -64,6 +65,11 @@ export function register(program: Command): void {
     .option("-d, --db <file>", "database (default: $TGVX_DB, else build/main.tgvxdb)")
     .option("--backup-dir <dir>", "copy each infected file here (same name) before changing or removing it")
     .option("--dry-run", "report what would be done, change nothing")
+    .addOption(
+      new Option("--fallback <action>", "for records without a cleaning script: report (leave the file) or remove (after the backup, if any)")
+        .choices(["report", "remove"])
+        .default("report"),
+    )
     .option("-i, --infected", "do not print clean files")
     .option("--json", "print one JSON document with every file")
     .addHelpText(

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Detection, Engine } from "@tgvx/engine";
@@ -28,6 +28,7 @@ interface ScanOpts {
   clean?: boolean;
   backupDir?: string;
   dryRun?: boolean;
+  fallback?: "report" | "remove";
 }
 
 function parseSize(v: string): number {
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option("--clean", "clean what is found, as `tgvx clean` does (see its --help)")
     .option("--backup-dir <dir>", "with --clean: copy each infected file here before changing it")
     .option("--dry-run", "with --clean: report what would be done, change nothing")
+    .addOption(new Option("--fallback <action>", "with --clean: for records without a script, report or remove").choices(["report", "remove"]).default("report"))
     .option("--json", "print one JSON document with every file and the summary")
     .addHelpText(
       "after",
@@ -66,7 +68,7 @@ export function register(program: Command): void {
       const t0 = performance.now();
       const { engine } = await loadEngine(opts.db);
       if (opts.clean) {
-        const reports = await cleanPaths(engine, paths, { backupDir: opts.backupDir, dryRun: opts.dryRun }, !!opts.json, !!opts.infected);
+        const reports = await cleanPaths(engine, paths, { backupDir: opts.backupDir, dryRun: opts.dryRun, fallback: opts.fallback }, !!opts.json, !!opts.infected);
         const code = cleanExitCode(reports);
         if (opts.json) printJson({ files: reports, exitCode: code });
         process.exitCode = code;

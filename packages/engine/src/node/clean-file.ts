@@ -43,6 +43,11 @@ export interface CleanFileOptions {
   backupDir?: string;
   /** Report what would happen; change nothing. */
   dryRun?: boolean;
+  /**
+   * What to do when the record has no cleaning script (and no module): "report" (default) leaves
+   * the file; "remove" deletes it, after the backup when one is asked for (quarantine).
+   */
+  fallback?: "report" | "remove";
   fileOps?: FileOps;
 }
 
@@ -79,7 +84,11 @@ export async function cleanFile(engine: Engine, path: string, options: CleanFile
   } catch (err) {
     return { path, status: "error", detections: [], code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
   }
-  const result = engine.clean(bytes, { name: basename(path) });
+  const cleaned = engine.clean(bytes, { name: basename(path) });
+  const result: CleanResult =
+    cleaned.status === "no-action" && options.fallback === "remove"
+      ? { ...cleaned, status: "removed", reason: `${cleaned.reason}; removed as the fallback action` }
+      : cleaned;
   const report: FileCleanReport = {
     path,
     status: result.status,
