@@ -763,10 +763,10 @@ const rows = [
   ["Compile, `npx tgvx compile` wall (median of 3)", `${fmt(results.compile.wallMsMedian)} ms`],
   ["Compile, compiler-reported (median of 3)", `${fmt(results.compile.reportedMsMedian)} ms`],
   [
-    "Compile in-process: read / parse+validate / image / encode",
+    "Compile breakdown (compiler functions, 1 run): read / parse+validate / image / encode",
     `${results.compile.inProcess.readMs} / ${fmt(results.compile.inProcess.parseValidateMs)} / ${results.compile.inProcess.imageMs} / ${results.compile.inProcess.encodeMs} ms`,
   ],
-  ["Compile deterministic (3 runs + in-process)", results.compile.deterministic && results.compile.inProcess.sameBytesAsCli ? "yes" : "NO"],
+  ["Compile deterministic (3 CLI runs + breakdown run)", results.compile.deterministic && results.compile.inProcess.sameBytesAsCli ? "yes" : "NO"],
   [
     "CLI start-up floor: `npx tgvx --version` / `node bin/tgvx.js --version`",
     `${fmt(results.compile.npxVersionMsMedian)} / ${fmt(results.scanCli.nodeBinVersionMsMedian)} ms`,

@@ -337,8 +337,9 @@ function isZip(bytes: Uint8Array, size: number): boolean {
   }
   // End-of-central-directory signature within the last 65,557 bytes, searched backwards.
   const low = size > ZIP_EOCD_WINDOW ? size - ZIP_EOCD_WINDOW : 0;
-  for (let i = size - 4; i >= low; i--) {
-    if (bytes[i + 3] === 6 && bytes[i + 2] === 5 && bytes[i + 1] === 0x4b && bytes[i] === 0x50) return true;
+  // lastIndexOf runs natively: a JS loop over 64 KiB per file was a third of scan time.
+  for (let i = bytes.lastIndexOf(0x50, size - 4); i >= low; i = i > 0 ? bytes.lastIndexOf(0x50, i - 1) : -1) {
+    if (bytes[i + 1] === 0x4b && bytes[i + 2] === 5 && bytes[i + 3] === 6) return true;
   }
   return false;
 }

@@ -4,6 +4,9 @@
  */
 import { sha256 } from "./sha256.js";
 import * as L from "./tgvxdb-layout.js";
+import { STATUS_NAMES } from "./vocabulary.js";
+
+const DEPRECATED = STATUS_NAMES.indexOf("deprecated");
 
 export interface WindowImage {
   offset: number;
@@ -161,10 +164,13 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
       rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
       rv.setUint32(o + L.R_WIN2, winIndex.get(winKey(d.anchor, d.windows[1]))!, true);
       rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
-      const key = ((probeIndex.get(`${d.anchor}:${d.at}`)! << 16) | d.first) >>> 0;
-      let list = keyRows.get(key);
-      if (!list) keyRows.set(key, (list = []));
-      list.push(row);
+      // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
+      if (r.status !== DEPRECATED) {
+        const key = ((probeIndex.get(`${d.anchor}:${d.at}`)! << 16) | d.first) >>> 0;
+        let list = keyRows.get(key);
+        if (!list) keyRows.set(key, (list = []));
+        list.push(row);
+      }
     } else {
       rv.setUint8(o + L.R_ANCHOR, L.NO_DETECT);
       rv.setUint32(o + L.R_WIN1, L.NONE, true);

@@ -123,6 +123,13 @@ describe("detection", () => {
     expect(engine.scan(body.subarray(0, 227)).infected).toBe(false);
   });
 
+  it("keeps a deprecated record's row but no longer detects with it", async () => {
+    const db = await encodeDatabase({ dbVersion: 1, records: [{ ...startRecord, status: 2 }] });
+    const engine = await Engine.load(db);
+    expect(engine.db.record(0).status).toBe("deprecated");
+    expect(engine.scan(hostWithBodyAtStart(10)).infected).toBe(false);
+  });
+
   it("stops at the first detection when asked", async () => {
     const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }));
     const both = new Uint8Array(body.length);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { storedDigest } from "@tgvx/engine";
-import { compileSources, findRecordFiles, readSources } from "@tgvx/compiler";
-import { formatDiagnostic, type SourceText } from "@tgvx/records";
+import type { SourceText } from "@tgvx/records";
 import { Exit, formatBytes, printJson, readStdin, UserError, writeFileAtomic } from "../io.js";
 
 function parseUint(name: string, max: number) {
@@ -40,6 +39,9 @@ export function register(program: Command): void {
     )
     .action(async (paths: string[], opts: { output: string; dbVersion: number; buildTime?: number; json?: boolean }) => {
       const t0 = performance.now();
+      // Loaded here, not at start-up: scanning never needs the YAML stack.
+      const { compileSources, findRecordFiles, readSources } = await import("@tgvx/compiler");
+      const { formatDiagnostic } = await import("@tgvx/records");
       let sources: SourceText[];
       if (paths.length === 1 && paths[0] === "-") sources = [{ path: "<stdin>", text: (await readStdin()).toString("utf8") }];
       else {

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { decompileToYaml } from "@tgvx/compiler";
 import { Exit, writeFileAtomic } from "../io.js";
 import { loadEngine } from "../load-db.js";
 
@@ -16,6 +15,7 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExample:\n  tgvx decompile build/main.tgvxdb | tgvx compile - -o copy.tgvxdb && cmp build/main.tgvxdb copy.tgvxdb")
     .action(async (dbArg: string | undefined, opts: { output?: string }) => {
       const { engine } = await loadEngine(dbArg);
+      const { decompileToYaml } = await import("@tgvx/compiler");
       const yaml = decompileToYaml(engine.db);
       if (opts.output) await writeFileAtomic(opts.output, yaml);
       else process.stdout.write(yaml);
