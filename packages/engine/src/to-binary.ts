@@ -51,37 +51,6 @@ export interface DatabaseImage {
   records: readonly RecordImage[];
 }
 
-class StringTable {
-  private readonly refs = new Map<string, number>();
-  private readonly parts: Uint8Array[] = [];
-  private size = 0;
-  private readonly enc = new TextEncoder();
-
-  ref(s: string | undefined): number {
-    if (s === undefined) return L.NONE;
-    const known = this.refs.get(s);
-    if (known !== undefined) return known;
-    const body = this.enc.encode(s);
-    const head = new Uint8Array(4);
-    new DataView(head.buffer).setUint32(0, body.length, true);
-    const at = this.size;
-    this.parts.push(head, body);
-    this.size += 4 + body.length;
-    this.refs.set(s, at);
-    return at;
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let p = 0;
-    for (const part of this.parts) {
-      out.set(part, p);
-      p += part.length;
-    }
-    return out;
-  }
-}
-
 /** Opaque byte strings stored once each, referred to by offset. */
 class BlobTable {
   private readonly refs = new Map<string, number>();
@@ -94,7 +63,8 @@ class BlobTable {
 
   ref(b: Uint8Array | undefined): number {
     if (b === undefined) return L.NONE;
-    const key = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    let key = "";
+    for (let i = 0; i < b.length; i += 8192) key += String.fromCharCode(...b.subarray(i, i + 8192));
     const known = this.refs.get(key);
     if (known !== undefined) return known;
     const at = this.size;
@@ -112,6 +82,25 @@ class BlobTable {
       p += part.length;
     }
     return out;
+  }
+}
+
+/** Strings as u32 byte length + UTF-8, each stored once. */
+class StringTable {
+  private readonly blobs = new BlobTable();
+  private readonly enc = new TextEncoder();
+
+  ref(s: string | undefined): number {
+    if (s === undefined) return L.NONE;
+    const body = this.enc.encode(s);
+    const entry = new Uint8Array(4 + body.length);
+    new DataView(entry.buffer).setUint32(0, body.length, true);
+    entry.set(body, 4);
+    return this.blobs.ref(entry);
+  }
+
+  bytes(): Uint8Array {
+    return this.blobs.bytes();
   }
 }
 
