@@ -74,7 +74,7 @@ export function register(program: Command): void {
       } else if (result.bytes) {
         process.stdout.write(
           `compiled ${result.records.length} records from ${result.files} file${result.files === 1 ? "" : "s"} -> ${opts.output} ` +
-            `(${formatBytes(result.bytes.length)}, sha256 ${digest}) in ${ms.toFixed(0)} ms\n`,
+            `(${formatBytes(result.bytes.length)}, content SHA-256 ${digest}) in ${ms.toFixed(0)} ms\n`,
         );
       } else {
         process.stderr.write(`tgvx: ${errors} error${errors === 1 ? "" : "s"}; nothing written\n`);

@@ -36,7 +36,7 @@ export function register(program: Command): void {
         line("Index", `${i.windowCount} distinct windows, ${i.probeCount} probes, ${i.keyCount} keys`);
         line("Modules needed", modules.join(", ") || "none");
         line("Size", `${formatBytes(i.fileLength)} (${i.recordCount ? (i.fileLength / i.recordCount).toFixed(1) : 0} bytes/record)`);
-        line("SHA-256", i.sha256);
+        line("Content SHA-256", `${i.sha256} (header and signature excluded; stable across signing)`);
         process.stdout.write("Sections:\n");
         for (const s of i.sections)
           process.stdout.write(`  ${s.name}  offset ${String(s.offset).padStart(9)}  ${formatBytes(s.length).padStart(10)}  ${s.count} items\n`);
