@@ -12,6 +12,10 @@
  *                                               host-less ones (EICAR, dropper) are removed and the damaged
  *                                               ones are refused
  *
+ * Imported as a module (no side effects), it exports randomHost / randomHostWithParams (seeded random
+ * benign hosts of every file type), INFECTORS (record name -> host kinds + infect function) and the
+ * reference CLEANERS, for test/clean-property.test.ts.
+ *
  * SAFETY: every "virus body" below is inert data — a 2-byte first word, an ASCII banner and
  * deterministic pseudo-random filler. No working malicious code is ever produced. Hosts contain at most
  * trivial benign program bytes (a DOS exit, `xor eax,eax; ret`, `cli; hlt`). EICAR is the standard
@@ -380,23 +384,33 @@ function comHost3() {
   return b;
 }
 
-/** Plain DOS MZ executable: 4-paragraph header, no relocations, e_lfanew = 0. */
-function buildMZ({ image, cs, ip, lfarlc, minalloc = 0x20, sp = 0x200 }) {
-  const h = Buffer.alloc(0x40);
-  const size = 0x40 + image.length;
+/**
+ * Plain DOS MZ executable, e_lfanew = 0. Defaults (the corpus hosts): 4-paragraph header, no
+ * relocations, SS just after the image. `relocs` ([offset, segment] pairs, inert data here) are
+ * written at e_lfarlc inside the header.
+ */
+function buildMZ({ image, cs, ip, lfarlc, minalloc = 0x20, sp = 0x200, hdrParas = 4, relocs = [], ss, maxalloc = 0xffff }) {
+  const hdrLen = hdrParas * 16;
+  assert(hdrLen >= 0x40 && lfarlc + relocs.length * 4 <= hdrLen && (lfarlc >= 0x40 || lfarlc + relocs.length * 4 <= 0x3c), "MZ header layout");
+  const h = Buffer.alloc(hdrLen);
+  const size = hdrLen + image.length;
   ascii("MZ").copy(h, 0);
   h.writeUInt16LE(size % 512, 0x02); // e_cblp
   h.writeUInt16LE(Math.ceil(size / 512), 0x04); // e_cp
-  h.writeUInt16LE(0, 0x06); // e_crlc
-  h.writeUInt16LE(4, 0x08); // e_cparhdr
+  h.writeUInt16LE(relocs.length, 0x06); // e_crlc
+  h.writeUInt16LE(hdrParas, 0x08); // e_cparhdr
   h.writeUInt16LE(minalloc, 0x0a);
-  h.writeUInt16LE(0xffff, 0x0c);
-  h.writeUInt16LE((image.length + 15) >> 4, 0x0e); // e_ss: just after the image
+  h.writeUInt16LE(maxalloc, 0x0c);
+  h.writeUInt16LE(ss ?? (image.length + 15) >> 4, 0x0e); // e_ss: by default just after the image
   h.writeUInt16LE(sp, 0x10);
   h.writeUInt16LE(ip, 0x14);
   h.writeUInt16LE(cs, 0x16);
   h.writeUInt16LE(lfarlc, 0x18);
   h.writeUInt32LE(0, 0x3c); // e_lfanew: not a new executable
+  relocs.forEach(([off, seg], i) => {
+    h.writeUInt16LE(off, lfarlc + i * 4);
+    h.writeUInt16LE(seg, lfarlc + i * 4 + 2);
+  });
   return cat(h, image);
 }
 
@@ -434,8 +448,13 @@ function dosStub(lfanew) {
   return b;
 }
 
-/** A small Win16 NE executable: header tables right after the NE header, slack, then aligned segments. */
-function buildNE({ module, description, segments, cs, ip, shift }) {
+/**
+ * A small Win16 NE executable: header tables right after the NE header, slack, then aligned segments.
+ * The first segment starts at the alignment unit at or after max(end of tables + slack, minFirst)
+ * (defaults 0x40 and 0x200, the corpus hosts); the slack is zero. `order` (a permutation of the segment
+ * indexes) is the order of the segments' data in the file; default: table order.
+ */
+function buildNE({ module, description, segments, cs, ip, shift, slack = 0x40, minFirst = 0x200, order = segments.map((_, i) => i) }) {
   const ne = 0x80;
   const segTab = 0x40;
   const resident = cat([module.length], ascii(module), u16(0), [0]);
@@ -450,13 +469,14 @@ function buildNE({ module, description, segments, cs, ip, shift }) {
   const nonres = cat([description.length], ascii(description), u16(0), [0]);
   const tablesEnd = nonresAbs + nonres.length;
   const unit = 1 << shift;
-  let off = align(Math.max(tablesEnd + 0x40, 0x200), unit);
-  const placed = segments.map((s) => {
-    const p = { ...s, off };
-    off = align(off + s.data.length, unit);
-    return p;
-  });
-  const last = placed[placed.length - 1];
+  let off = align(Math.max(tablesEnd + slack, minFirst), unit);
+  assert(order.length === segments.length && [...order].sort((a, b) => a - b).every((v, i) => v === i), "NE segment order");
+  const placed = [];
+  for (const i of order) {
+    placed[i] = { ...segments[i], off };
+    off = align(off + segments[i].data.length, unit);
+  }
+  const last = placed[order[order.length - 1]];
   const f = Buffer.alloc(last.off + last.data.length);
   dosStub(ne).copy(f, 0);
   const h = f.subarray(ne);
@@ -543,18 +563,19 @@ const SCN_CODE = 0x60000020; // code | execute | read
 const SCN_RDATA = 0x40000040; // initialized data | read
 const SCN_DATA = 0xc0000040; // initialized data | read | write
 
-/** A minimal PE32 / PE32+ image without imports: FileAlignment 0x200, SectionAlignment 0x1000. */
-function buildPE({ bits, sections, entrySection, entryOffset, headersSize, subsystem }) {
+/** A minimal PE32 / PE32+ image without imports: FileAlignment 0x200, SectionAlignment 0x1000 unless given. */
+function buildPE({ bits, sections, entrySection, entryOffset, headersSize, subsystem, fileAlign = 0x200, sectionAlign = 0x1000 }) {
   const pe = 0x80;
   const optSize = bits === 64 ? 240 : 224;
   const table = pe + 24 + optSize;
   assert(table + sections.length * 40 <= headersSize, "PE section table does not fit the headers");
-  let va = 0x1000;
+  assert(headersSize % fileAlign === 0 && sectionAlign % fileAlign === 0, "PE alignments");
+  let va = align(headersSize, sectionAlign);
   let raw = headersSize;
   const secs = sections.map((s) => {
     const vs = s.data.length;
-    const r = { ...s, va, vs, raw, rs: align(vs, 0x200) };
-    va += align(vs, 0x1000);
+    const r = { ...s, va, vs, raw, rs: align(vs, fileAlign) };
+    va += align(vs, sectionAlign);
     raw += r.rs;
     return r;
   });
@@ -581,8 +602,8 @@ function buildPE({ bits, sections, entrySection, entryOffset, headersSize, subsy
     f.writeUInt32LE(idata[0]?.va ?? 0, o + 24);
     f.writeUInt32LE(0x400000, o + 28);
   }
-  f.writeUInt32LE(0x1000, o + 32);
-  f.writeUInt32LE(0x200, o + 36);
+  f.writeUInt32LE(sectionAlign, o + 32);
+  f.writeUInt32LE(fileAlign, o + 36);
   f.writeUInt16LE(bits === 64 ? 6 : 5, o + 40); // OS version
   f.writeUInt16LE(bits === 64 ? 0 : 1, o + 42);
   f.writeUInt16LE(bits === 64 ? 6 : 5, o + 48); // subsystem version
@@ -1177,11 +1198,12 @@ function overwriteKey(host) {
 
 const OVERWRITE_LEN = 0x200;
 
-function infectOverwrite(host) {
+/** `key` defaults to the one derived from the host (the corpus samples); any 1..255 works. */
+function infectOverwrite(host, key = overwriteKey(host)) {
   const fam = FAMILY["overwrite-a"];
   assert(host.length >= OVERWRITE_LEN, "Overwrite needs a host of at least 0x200 bytes");
   assert(host.length + OVERWRITE_LEN <= 0xff00, "COM too large");
-  const key = overwriteKey(host);
+  assert(Number.isInteger(key) && key >= 1 && key <= 0xff, "Overwrite key must be 1..255");
   const b = body(fam);
   b[0x40] = key;
   const tail = Buffer.from(host.subarray(0, OVERWRITE_LEN));
@@ -1204,6 +1226,273 @@ function buildDropper(n, payloadSize) {
     ],
   });
 }
+
+// ==================================================================================================
+// random hosts and the infector table (for property tests: random host -> infect -> detect -> clean)
+//
+// randomHost(kind, seed) builds a benign host of one file type with the parametric builders above,
+// every size / entry point / table layout drawn from one PRNG seeded by (kind, seed), inside what the
+// infectors of that type support. The hosts hold the same trivial program bytes as the corpus hosts
+// (a DOS exit, `xor eax,eax; ret`, `cli; hlt`) plus inert filler. Nothing here is used by the corpus.
+
+/** Host kinds randomHost() can build, and a file name of the right type for each (".com" matters). */
+const HOST_KINDS = ["com", "mz", "ne", "pe32", "pe64", "boot", "text", "zip"];
+const HOST_FILE_NAME = { com: "x.com", mz: "x.exe", ne: "x.exe", pe32: "x.exe", pe64: "x.exe", boot: "x.img", text: "x.txt", zip: "x.zip" };
+
+/** Default COM host size range: what every COM infector accepts (Overwrite: >= 0x200; Headstone/Overwrite: host + 0x200 <= 0xFF00). */
+const COM_MIN = 0x200;
+const COM_MAX = 0xff00 - 0x200;
+
+/** A random source for one host: integers in [lo, hi], picks, sizes biased to both ends of a range. */
+function hostRandom(kind, seed) {
+  const r = prng(`random-host:${kind}:${seed}`);
+  const int = (lo, hi) => {
+    assert(Number.isInteger(lo) && Number.isInteger(hi) && lo <= hi, `random range ${lo}..${hi}`);
+    const span = hi - lo + 1;
+    return lo + (span <= 0x100000000 ? r() % span : Math.floor((r() / 0x100000000) * span));
+  };
+  const pick = (list) => list[int(0, list.length - 1)];
+  /** Sizes: 1/8 within 0x40 of each end, 1/8 within 0x400 of the low end, else uniform (edges are where infectors break). */
+  const size = (lo, hi) => {
+    const edge = Math.min(0x40, hi - lo);
+    switch (int(0, 7)) {
+      case 0:
+        return int(lo, lo + edge);
+      case 1:
+        return int(hi - edge, hi);
+      case 2:
+        return int(lo, Math.min(hi, lo + 0x400));
+      default:
+        return int(lo, hi);
+    }
+  };
+  const bytes = (n, tag) => prngBytes(`random-host:${kind}:${seed}:${tag}`, n);
+  const word = (n) => Array.from({ length: n }, () => String.fromCharCode(0x41 + int(0, 25))).join("");
+  return { int, pick, size, bytes, word };
+}
+
+function randomCom(R, { minSize = COM_MIN, maxSize = COM_MAX } = {}) {
+  assert(minSize >= 2 && maxSize <= 0xff00 && minSize <= maxSize, "COM host size range");
+  const size = R.size(minSize, maxSize);
+  const styles = ["eb", ...(size >= 3 ? ["e9"] : []), ...(size >= DOS_EXIT.length ? ["plain"] : [])];
+  const style = R.pick(styles);
+  const b = R.bytes(size, "com");
+  let target;
+  if (style === "e9") {
+    target = R.int(0, size - 1); // anywhere in the file, backwards included
+    b[0] = 0xe9;
+    b.writeUInt16LE((target - 3) & 0xffff, 1);
+  } else if (style === "eb") {
+    target = R.int(0, Math.min(size - 1, 2 + 127)); // 2 + s8 >= 0
+    b[0] = 0xeb;
+    b.writeInt8(target - 2, 1);
+  } else {
+    target = 0;
+  }
+  if (target >= 3 && target + DOS_EXIT.length <= size) DOS_EXIT.copy(b, target);
+  if (style === "plain") DOS_EXIT.copy(b, 0);
+  const msg = ascii(`tgvx random COM host ${style}\r\n$`);
+  const msgAt = style === "plain" ? 5 : 3;
+  if (msgAt + msg.length <= Math.min(size, target >= msgAt ? target : size)) msg.copy(b, msgAt);
+  return { bytes: b, params: { size, style, target } };
+}
+
+function randomMz(R) {
+  const hdrParas = R.pick([4, 4, 4, R.int(5, 32)]);
+  const hdrLen = hdrParas * 16;
+  let imageLen = R.size(DOS_EXIT.length, 0xc000 - hdrLen);
+  if (R.int(0, 7) === 0) imageLen = align(hdrLen + imageLen, 512) - hdrLen; // whole last page: e_cblp = 0
+  const relocAtLow = hdrLen === 0x40 || R.int(0, 1) === 0;
+  const lfarlc = relocAtLow ? R.pick([0x1c, 0x1e, 0x20]) : R.int(0x40 >> 2, (hdrLen - 4) >> 2) << 2;
+  const maxRelocs = Math.floor(((relocAtLow ? 0x3c : hdrLen) - lfarlc) / 4);
+  const relocs = Array.from({ length: R.int(0, Math.min(maxRelocs, 6)) }, () => [R.int(0, 0xfffe), R.int(0, imageLen >> 4)]);
+  // entry: a linear offset L inside the image as CS:IP; sometimes CS near 0xFFFF (wraps past 1 MB)
+  const L = R.int(0, imageLen - 1);
+  let cs;
+  let ip;
+  const csStyle = R.pick(["zero", "para", "random", "random", "wrap"]);
+  if (csStyle === "zero" && L <= 0xffff) cs = 0;
+  else if (csStyle === "wrap" && L + 16 * 16 <= 0xffff) cs = 0x10000 - R.int(1, 16);
+  else if (csStyle === "para") cs = L >> 4;
+  else cs = R.int(Math.max(0, Math.ceil((L - 0xffff) / 16)), L >> 4);
+  ip = (L - cs * 16) & 0xfffff;
+  assert(ip <= 0xffff && ((cs * 16 + ip) & 0xfffff) === L, "MZ CS:IP");
+  const ss = R.pick([undefined, R.int(0, imageLen >> 4), R.int(0, 0xffff)]);
+  const sp = R.pick([0, 0x200, 0xfffe, R.int(0, 0x7fff) * 2]);
+  const image = R.bytes(imageLen, "mz-image");
+  if (L + DOS_EXIT.length <= imageLen) DOS_EXIT.copy(image, L);
+  const minalloc = R.int(0, 0xffff);
+  const maxalloc = R.pick([0xffff, R.int(minalloc, 0xffff)]);
+  const bytes = buildMZ({ image, cs, ip, lfarlc, minalloc, maxalloc, sp, ss, hdrParas, relocs });
+  return { bytes, params: { size: bytes.length, hdrParas, imageLen, lfarlc, relocs: relocs.length, cs, ip, entry: hdrLen + L, ss: bytes.readUInt16LE(0x0e), sp, minalloc, maxalloc } };
+}
+
+/**
+ * `segmentOrder`: "table" (segment data in segment-table order), "segment-1-not-first" (2-3 segments,
+ * data of another segment first in the file) or "any" (default: table order for two thirds of the
+ * hosts, else a random permutation). NE does not require the file layout to follow the table.
+ */
+function randomNe(R, { segmentOrder = "any" } = {}) {
+  assert(["any", "table", "segment-1-not-first"].includes(segmentOrder), `NE segment order ${segmentOrder}`);
+  const n = segmentOrder === "segment-1-not-first" ? R.int(2, 3) : R.int(1, 3);
+  const shift = R.int(4, 9);
+  const segments = Array.from({ length: n }, (_, i) => {
+    const len = R.size(1, 0x1000);
+    const code = i === 0 || R.int(0, 2) > 0;
+    const data = R.bytes(len, `ne-seg-${i}`);
+    return { data, flags: code ? NE_CODE : NE_DATA, ...(R.int(0, 1) ? { minAlloc: R.int(len, 0xffff) } : {}) };
+  });
+  const cs = R.int(1, n);
+  const ip = R.int(0, segments[cs - 1].data.length - 1);
+  if (ip + DOS_EXIT.length <= segments[cs - 1].data.length) DOS_EXIT.copy(segments[cs - 1].data, ip);
+  const module = R.word(R.int(1, 8));
+  const description = `tgvx random NE host ${R.word(R.int(0, 40))}`;
+  const slack = R.pick([8, R.int(8, 0x20), 0x40, R.int(8, 0x100)]); // Netail needs 8 zero bytes
+  const minFirst = R.pick([0, 0x200]);
+  const order = segments.map((_, i) => i);
+  if (segmentOrder === "segment-1-not-first") {
+    [order[0], order[n - 1]] = [order[n - 1], order[0]];
+    if (n === 3 && R.int(0, 1)) [order[1], order[2]] = [order[2], order[1]];
+  } else if (segmentOrder === "any" && n > 1 && R.int(0, 2) === 0) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = R.int(0, i);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+  }
+  const bytes = buildNE({ module, description, segments, cs, ip, shift, slack, minFirst, order });
+  return {
+    bytes,
+    params: { size: bytes.length, segments: segments.map((s) => `${s.data.length.toString(16)}/${s.flags.toString(16)}`), order, shift, cs, ip, module, descriptionLen: description.length, slack, minFirst },
+  };
+}
+
+function randomPe(R, bits) {
+  const fileAlign = R.pick([0x200, 0x200, 0x400, 0x1000]);
+  const sectionAlign = R.pick([0x1000, 0x1000, 0x2000].filter((a) => a >= fileAlign));
+  const nsec = R.int(1, 4);
+  const table = 0x80 + 24 + (bits === 64 ? 240 : 224);
+  // the headers keep room for Pesection's extra section header (and sometimes more)
+  const headersSize = align(table + (nsec + 1) * 40, fileAlign) + R.pick([0, 0, fileAlign]);
+  const names = [".text", ".rdata", ".data", ".rsrc", ".reloc", "CODE", "DATA", ".idata"];
+  const sections = Array.from({ length: nsec }, (_, i) => {
+    const len = R.size(1, 0x2000);
+    const chars = i === 0 ? SCN_CODE : R.pick([SCN_CODE, SCN_RDATA, SCN_DATA]);
+    const data = chars === SCN_CODE ? Buffer.alloc(len, 0xcc) : R.bytes(len, `pe-sec-${i}`);
+    return { name: R.pick(names), chars, data };
+  });
+  const entrySection = R.int(0, nsec - 1);
+  const entryOffset = R.int(0, sections[entrySection].data.length - 1);
+  if (entryOffset + WIN_RET0.length <= sections[entrySection].data.length) WIN_RET0.copy(sections[entrySection].data, entryOffset);
+  const subsystem = R.pick([2, 3]);
+  const bytes = buildPE({ bits, sections, entrySection, entryOffset, headersSize, subsystem, fileAlign, sectionAlign });
+  return {
+    bytes,
+    params: {
+      size: bytes.length,
+      bits,
+      sections: sections.map((s) => `${s.name}:${s.data.length.toString(16)}`),
+      entrySection,
+      entryOffset,
+      headersSize,
+      fileAlign,
+      sectionAlign,
+      checksum: bytes.readUInt32LE(peChecksumAt(bytes)),
+    },
+  };
+}
+
+function randomBoot(R) {
+  const params = {
+    oem: R.word(R.int(1, 8)),
+    bytesPerCluster: R.pick([512, 1024, 2048, 4096]),
+    totalSectors: R.int(320, 0xffff),
+    media: R.pick([0xf0, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff]),
+    fatSectors: R.int(1, 12),
+    sectorsPerTrack: R.int(8, 36),
+    rootEntries: R.pick([16, 112, 224, 240, 512]),
+    volumeId: R.int(0, 0xffffffff),
+    label: R.word(R.int(0, 11)),
+  };
+  const message = `Non-system disk (tgvx random boot sector ${R.word(R.int(0, 300))})\r\n`;
+  return { bytes: bootSector({ ...params, message }), params: { ...params, messageLen: message.length } };
+}
+
+function randomText(R) {
+  const eol = R.pick(["\n", "\r\n"]);
+  const head = R.pick(["", "#!/bin/sh" + eol, "@echo off" + eol, "rem tgvx random text host" + eol]);
+  const lines = R.size(1, 300);
+  const text = ascii(head + proseLines(`random-host:text:${R.int(0, 0xffffffff)}`, lines, eol));
+  return { bytes: text, params: { size: text.length, lines, eol: JSON.stringify(eol), head: JSON.stringify(head.trim()) } };
+}
+
+function randomZip(R) {
+  const count = R.int(1, 4);
+  const entries = Array.from({ length: count }, (_, i) => {
+    const textual = R.int(0, 1) === 1;
+    const name = `${R.word(R.int(1, 8)).toLowerCase()}${i}.${textual ? "txt" : "bin"}`;
+    const data = textual ? ascii(proseLines(`random-host:zip:${R.int(0, 0xffffffff)}`, R.int(0, 40))) : R.bytes(R.size(0, 0x1000), `zip-${i}`);
+    return { name, data };
+  });
+  const comment = R.pick(["", `tgvx random zip ${R.word(R.int(0, 30))}`]);
+  const bytes = zipStored(entries, comment);
+  return { bytes, params: { size: bytes.length, entries: entries.map((e) => `${e.name}:${e.data.length}`), commentLen: comment.length } };
+}
+
+/**
+ * A random benign host of `kind` (one of HOST_KINDS) from an integer seed, with the parameters that
+ * made it: { bytes, params }. `options`: for "com" { minSize, maxSize } narrows or widens the size range
+ * (default 0x200..0xFD00, which every COM infector accepts); for "ne" { segmentOrder } (see randomNe).
+ * The other kinds ignore them.
+ */
+function randomHostWithParams(kind, seed, options = {}) {
+  const R = hostRandom(kind, seed);
+  switch (kind) {
+    case "com":
+      return randomCom(R, options);
+    case "mz":
+      return randomMz(R);
+    case "ne":
+      return randomNe(R, options);
+    case "pe32":
+      return randomPe(R, 32);
+    case "pe64":
+      return randomPe(R, 64);
+    case "boot":
+      return randomBoot(R);
+    case "text":
+      return randomText(R);
+    case "zip":
+      return randomZip(R);
+    default:
+      throw new Error(`generate.mjs: unknown host kind ${kind}`);
+  }
+}
+
+/** The bytes of randomHostWithParams(kind, seed, options). */
+function randomHost(kind, seed, options) {
+  return randomHostWithParams(kind, seed, options).bytes;
+}
+
+/**
+ * Every infector family by its record name: the host kinds it infects, the COM size range it needs
+ * (`hostOptions`, for randomHost) and infect(host, seed?) -> infected bytes (the same functions that
+ * made the corpus; `seed` only varies the Overwrite key, which is otherwise derived from the host).
+ */
+const INFECTORS = {
+  "DOS.Tailgate.A": { hostKinds: ["com"], hostOptions: { minSize: 3, maxSize: 0xff00 - 0x180 }, infect: (host) => infectTailgate(host) },
+  "DOS.Headstone.A": { hostKinds: ["com"], hostOptions: { minSize: 2, maxSize: 0xff00 - 0x200 }, infect: (host) => infectHeadstone(host) },
+  "DOS.Exetail.A": { hostKinds: ["mz"], hostOptions: {}, infect: (host) => infectExetail(host) },
+  "Win32.Pesection.A": { hostKinds: ["pe32", "pe64"], hostOptions: {}, infect: (host) => infectPesection(host) },
+  "Win16.Netail.A": { hostKinds: ["ne"], hostOptions: {}, infect: (host) => infectNetail(host) },
+  "Generic.Trailer.A": { hostKinds: [...HOST_KINDS], hostOptions: {}, infect: (host) => infectTrailer(host) },
+  "Boot.Stonewall.A": { hostKinds: ["boot"], hostOptions: {}, infect: (host) => infectStonewall(host) },
+  "DOS.Overwrite.A": {
+    hostKinds: ["com"],
+    hostOptions: { minSize: OVERWRITE_LEN, maxSize: 0xff00 - OVERWRITE_LEN },
+    infect: (host, seed) => infectOverwrite(host, seed === undefined ? overwriteKey(host) : 1 + (fnv1a(`overwrite-key:${seed}`) % 0xff)),
+  },
+};
+for (const [name, inf] of Object.entries(INFECTORS)) assert(FAMILIES.some((f) => f.name === name), `INFECTORS: no family ${name}`);
 
 // ==================================================================================================
 // the corpus
@@ -2036,11 +2325,27 @@ function verify(dir) {
 
 // ==================================================================================================
 
-const args = process.argv.slice(2);
-if (args[0] === "--print-records") printRecords();
-else if (args[0] === "--verify") verify(path.resolve(args[1] ?? path.dirname(fileURLToPath(import.meta.url))));
-else if (args.length === 1 && !args[0].startsWith("-")) writeCorpus(path.resolve(args[0]));
-else {
-  process.stderr.write("usage: node samples/generate.mjs OUTDIR | --print-records | --verify [DIR]\n");
-  process.exitCode = 2;
+// What tests import (importing this module has no side effects; the CLI below runs only when this
+// file is the process entry point).
+export { randomHost, randomHostWithParams, HOST_KINDS, HOST_FILE_NAME, INFECTORS, CLEANERS, Refusal, buildCorpus };
+
+/** True when this file is the script node was started with (symlinks resolved on both sides). */
+function isEntryPoint() {
+  if (!process.argv[1]) return false;
+  try {
+    return fs.realpathSync(path.resolve(process.argv[1])) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const args = process.argv.slice(2);
+  if (args[0] === "--print-records") printRecords();
+  else if (args[0] === "--verify") verify(path.resolve(args[1] ?? path.dirname(fileURLToPath(import.meta.url))));
+  else if (args.length === 1 && !args[0].startsWith("-")) writeCorpus(path.resolve(args[0]));
+  else {
+    process.stderr.write("usage: node samples/generate.mjs OUTDIR | --print-records | --verify [DIR]\n");
+    process.exitCode = 2;
+  }
 }

@@ -46,8 +46,10 @@ const MACRO_EXPANSIONS: Record<(typeof MACROS)[number], (f: Fields) => Item[]> =
     { modify: { at: 0x02, u16: "size % 512" } },
     { modify: { at: 0x04, u16: "(size + 511) / 512" } },
   ],
-  // NE appender: restore CS:IP, drop the added (last) segment entry by moving everything behind it
-  // in the header area back down 8 bytes, fix the table offsets that moved, cut to the stored size.
+  // NE appender: restore CS:IP, drop the added (last) segment entry by moving the header tables
+  // behind it back down 8 bytes (zeroing the 8 bytes freed at their end), fix the table offsets
+  // that moved, cut to the stored size. The tables end with the entry table, or with the
+  // non-resident names when they follow it directly; segment data is never moved.
   "ne-tail": (f) => [
     { let: { _ip: f.ip, _cs: f.cs, _size: f.size } },
     {
@@ -55,16 +57,17 @@ const MACRO_EXPANSIONS: Record<(typeof MACROS)[number], (f: Fields) => Item[]> =
         _ne: "u32(0x3C)",
         _seg: "_ne + u16(_ne + 0x22)",
         _last: "_seg + (u16(_ne + 0x1C) - 1) * 8",
-        _shift: "u16(_ne + 0x32) == 0 ? 9 : u16(_ne + 0x32)",
-        _data: "u16(_seg) << _shift",
+        _entry_end: "_ne + u16(_ne + 0x04) + u16(_ne + 0x06)",
+        _nonres: "u32(_ne + 0x2C)",
+        _tables_end: "_nonres == _entry_end ? _entry_end + u16(_ne + 0x20) : _entry_end",
       },
     },
-    { copy: { from: "_last + 8", to: "_last", length: "_data - _last - 8" } },
-    { fill: { at: "_data - 8", length: 8, byte: 0 } },
+    { copy: { from: "_last + 8", to: "_last", length: "_tables_end - _last - 8" } },
+    { fill: { at: "_tables_end - 8", length: 8, byte: 0 } },
     ...[0x04, 0x24, 0x26, 0x28, 0x2a].map((o) => ({
       modify: { at: `_ne + ${o}`, u16: `u16(_ne + ${o}) >= _last - _ne + 8 ? u16(_ne + ${o}) - 8 : u16(_ne + ${o})` },
     })),
-    { modify: { at: "_ne + 0x2C", u32: "u32(_ne + 0x2C) >= _last + 8 ? (u32(_ne + 0x2C) < _data ? u32(_ne + 0x2C) - 8 : u32(_ne + 0x2C)) : u32(_ne + 0x2C)" } },
+    { modify: { at: "_ne + 0x2C", u32: "_nonres >= _last + 8 ? (_nonres < _tables_end ? _nonres - 8 : _nonres) : _nonres" } },
     { modify: { at: "_ne + 0x14", u16: "_ip" } },
     { modify: { at: "_ne + 0x16", u16: "_cs" } },
     { modify: { at: "_ne + 0x1C", u16: "u16(_ne + 0x1C) - 1" } },
