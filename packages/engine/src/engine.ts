@@ -6,6 +6,13 @@ import { DatabaseError } from "./errors.js";
 import { ANCHOR_NAMES, analyzeObjectInto, fileTypeNames, type AnchorName, type FileTypeName, type ObjectWarning } from "./file-type.js";
 import { crc32 } from "./crc32.js";
 import { CleanError, runScript, type CleanErrorCode, type ScriptOutcome } from "./clean-vm.js";
+import { bzip2Members } from "./containers/bzip2.js";
+import type { ExtractContext, Extractor } from "./containers/container.js";
+import { gzipMembers } from "./containers/gzip.js";
+import { Budget, DEFAULT_LIMITS, LIMIT_NAMES, LimitReached, type LimitKind, type ScanLimits } from "./containers/limits.js";
+import { mailMembers } from "./containers/mail.js";
+import { tarMembers } from "./containers/tar.js";
+import { zipMembers } from "./containers/zip.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
 import * as L from "./tgvxdb-layout.js";
 import { CATEGORY_NAMES, type CategoryName, type RecordType } from "./vocabulary.js";
@@ -23,6 +30,33 @@ export interface ScanOptions {
   name?: string;
   /** Stop at the first detection (RedundantScan=No). Default false: report every match. */
   firstOnly?: boolean;
+  /** Look inside archives: zip (also appended to executables), gzip, tar, bzip2 (INI Archives/Packed). Default true. */
+  archives?: boolean;
+  /** Look inside e-mail and mbox files, decoding attachments (INI MailBases/MailPlain). Default true. */
+  mail?: boolean;
+  /** Limits for this scan; the rest keep their defaults (`DEFAULT_LIMITS`). */
+  limits?: Partial<ScanLimits>;
+  /** Told of every object entered and left, with its path inside the top object. */
+  receiver?: ScanReceiver;
+}
+
+export interface ScanReceiver {
+  enter?(path: readonly string[], types: FileTypeName[]): void;
+  leave?(path: readonly string[], detections: number): void;
+}
+
+/** A limit hit on one branch: that branch was not fully scanned and is reported under `name`. */
+export interface LimitHit {
+  /** Path of the container whose contents were cut short. */
+  path: string[];
+  kind: LimitKind;
+  name: string;
+  message: string;
+}
+
+export interface PathWarning extends ObjectWarning {
+  /** Path of the object the warning is about ([] for the top object). */
+  path: string[];
 }
 
 export interface Detection {
@@ -36,6 +70,8 @@ export interface Detection {
   offset: number;
   /** Object offset of the record's anchor. */
   anchorOffset: number;
+  /** Where the object is inside the top object: member names from the outside in ([] for the top object itself). */
+  path: string[];
 }
 
 export interface ScanStats {
@@ -48,11 +84,23 @@ export interface ScanStats {
 }
 
 export interface ScanResult {
+  /** A record matched somewhere in the object. */
   infected: boolean;
+  /**
+   * clean: everything was scanned and nothing found; infected: a record matched; suspicious: a
+   * limit was hit (a bomb, too deep, too big), so part was not scanned; incomplete: members that
+   * could not be opened (encrypted, unsupported). Only "clean" means clean.
+   */
+  verdict: "clean" | "infected" | "suspicious" | "incomplete";
   detections: Detection[];
-  /** File types recognised; empty = unknown. */
+  limits: LimitHit[];
+  /** Members that could not be scanned, with why. */
+  skipped: { path: string[]; reason: string }[];
+  /** File types of the top object; empty = unknown. */
   types: FileTypeName[];
-  warnings: ObjectWarning[];
+  warnings: PathWarning[];
+  /** Objects scanned: the top object and every member inside it. */
+  objects: number;
   stats: ScanStats;
 }
 
@@ -117,13 +165,96 @@ export class Engine {
     return this.db.info;
   }
 
+  /**
+   * Scan an object and, unless switched off, everything inside it: archive members and mail
+   * attachments, recursively, within the limits. Never throws on malformed input.
+   */
   scan(bytes: Uint8Array, options: ScanOptions = {}): ScanResult {
+    const budget = new Budget({ ...DEFAULT_LIMITS, ...options.limits });
+    const out: ScanResult = {
+      infected: false,
+      verdict: "clean",
+      detections: [],
+      limits: [],
+      skipped: [],
+      types: [],
+      warnings: [],
+      objects: 0,
+      stats: { candidates: 0, crcs: 0, crcBytes: 0 },
+    };
+    const state = { stop: false };
+    this.scanTree(bytes, options.name, [], 0, options, budget, out, state);
+    out.infected = out.detections.length > 0;
+    out.verdict = out.infected ? "infected" : out.limits.length ? "suspicious" : out.skipped.length ? "incomplete" : "clean";
+    return out;
+  }
+
+  private scanTree(
+    bytes: Uint8Array,
+    name: string | undefined,
+    path: string[],
+    depth: number,
+    options: ScanOptions,
+    budget: Budget,
+    out: ScanResult,
+    state: { stop: boolean },
+  ): void {
+    const own = this.scanObject(bytes, name, path, !!options.firstOnly);
+    out.objects++;
+    if (depth === 0) out.types = own.types;
+    out.stats.candidates += own.stats.candidates;
+    out.stats.crcs += own.stats.crcs;
+    out.stats.crcBytes += own.stats.crcBytes;
+    for (const w of own.warnings) out.warnings.push({ ...w, path });
+    out.detections.push(...own.detections);
+    options.receiver?.enter?.(path, own.types);
+    if (own.detections.length && options.firstOnly) state.stop = true;
+    const extract = state.stop ? undefined : this.extractorFor(own.types, options);
+    if (extract) {
+      if (depth >= budget.limits.maxDepth) {
+        out.limits.push({ path, kind: "depth", name: LIMIT_NAMES.depth, message: `containers nested deeper than ${budget.limits.maxDepth}` });
+      } else {
+        const ctx: ExtractContext = {
+          budget,
+          warn: (code, message) => out.warnings.push({ code, message, path }),
+          skip: (member, reason) => out.skipped.push({ path: [...path, member], reason }),
+        };
+        try {
+          for (const m of extract(bytes, name ?? "", ctx)) {
+            this.scanTree(m.bytes, m.name, [...path, m.name], depth + 1, options, budget, out, state);
+            if (state.stop) break;
+          }
+        } catch (err) {
+          if (!(err instanceof LimitReached)) throw err;
+          out.limits.push({ path, kind: err.kind, name: LIMIT_NAMES[err.kind], message: err.message });
+          // Size, file-count and time budgets are for the whole top object: nothing more can be opened.
+          if (err.kind === "scan-size" || err.kind === "files" || err.kind === "time") state.stop = true;
+        }
+      }
+    }
+    options.receiver?.leave?.(path, own.detections.length);
+  }
+
+  private extractorFor(types: FileTypeName[], options: ScanOptions): Extractor | undefined {
+    const has = (t: FileTypeName) => types.includes(t);
+    if (options.archives !== false) {
+      if (has("zip")) return zipMembers;
+      if (has("gzip")) return gzipMembers;
+      if (has("tar")) return tarMembers;
+      if (has("bzip2")) return bzip2Members;
+    }
+    if (options.mail !== false && has("mail")) return mailMembers;
+    return undefined;
+  }
+
+  /** Signature scan of one object (no recursion). */
+  private scanObject(bytes: Uint8Array, name: string | undefined, path: string[], firstOnly: boolean): { types: FileTypeName[]; detections: Detection[]; warnings: ObjectWarning[]; stats: ScanStats } {
     const db = this.db;
     const v = db.view;
     const size = bytes.length;
     const warnings: ObjectWarning[] = [];
     const anchors = this.anchors;
-    const types = analyzeObjectInto(bytes, options.name, anchors, warnings);
+    const types = analyzeObjectInto(bytes, name, anchors, warnings);
     const stats: ScanStats = { candidates: 0, crcs: 0, crcBytes: 0 };
     const detections: Detection[] = [];
     if (++this.generation === 0xffffffff) {
@@ -180,12 +311,13 @@ export class Engine {
           anchor: ANCHOR_NAMES[anchor],
           offset: pos,
           anchorOffset: a,
+          path,
         });
-        if (options.firstOnly) break probes;
+        if (firstOnly) break probes;
       }
     }
     detections.sort((x, y) => x.id - y.id);
-    return { infected: detections.length > 0, detections, types: fileTypeNames(types), warnings, stats };
+    return { detections, types: fileTypeNames(types), warnings, stats };
   }
 
   /**
@@ -196,7 +328,7 @@ export class Engine {
    */
   clean(bytes: Uint8Array, options: CleanOptions = {}): CleanResult {
     const maxOutput = options.maxOutput ?? bytes.length * 2 + 65536;
-    const first = this.scan(bytes, { name: options.name });
+    const first = this.scan(bytes, { name: options.name, archives: false, mail: false });
     const steps: CleanStep[] = [];
     if (!first.infected) return { status: "clean", detections: [], steps };
     const refuse = (reason: string, code: CleanResultCode): CleanResult => ({ status: "failed", detections: first.detections, steps, reason, code });
@@ -234,7 +366,7 @@ export class Engine {
           return { status: "removed", detections: first.detections, steps };
         }
         const before = new Set(scan.warnings.map((w) => w.code));
-        const after = this.scan(outcome.output, { name: options.name });
+        const after = this.scan(outcome.output, { name: options.name, archives: false, mail: false });
         const damage = after.warnings.filter((w) => !before.has(w.code));
         if (damage.length) {
           steps.push({ record: d.name, id: d.id, action: "script", error: "DAMAGED_RESULT" });

@@ -22,6 +22,7 @@ export const FileType = {
   mail: 1 << 8,
   boot: 1 << 9,
   text: 1 << 10,
+  bzip2: 1 << 11,
 } as const;
 export type FileTypeName = keyof typeof FileType;
 
@@ -38,6 +39,7 @@ export const FILE_TYPE_NAMES: readonly FileTypeName[] = Object.freeze([
   "mail",
   "boot",
   "text",
+  "bzip2",
 ] as FileTypeName[]);
 
 /** Names of the flags set in `flags`, in bit order; [] means "unknown". */
@@ -138,6 +140,10 @@ export function analyzeObjectInto(
   if (isZip(bytes, size)) types |= FileType.zip;
   if (size >= 3 && b0 === 0x1f && b1 === 0x8b && bytes[2] === 0x08) types |= FileType.gzip;
   if (isTar(bytes, size)) types |= FileType.tar;
+  // "BZh" + block size digit, then a block ("1AY&SY") or the end-of-stream marker of an empty stream
+  if (size >= 10 && b0 === 0x42 && b1 === 0x5a && bytes[2] === 0x68 && bytes[3] >= 0x31 && bytes[3] <= 0x39 &&
+      ((bytes[4] === 0x31 && bytes[5] === 0x41 && bytes[6] === 0x59) || (bytes[4] === 0x17 && bytes[5] === 0x72 && bytes[6] === 0x45)))
+    types |= FileType.bzip2;
   if (isText(bytes, size)) {
     types |= FileType.text;
     if (isMail(bytes, size)) types |= FileType.mail;

@@ -218,7 +218,7 @@ function expectObject(
 
 describe("vocabulary", () => {
   it("lists type names in bit order", () => {
-    expect(FILE_TYPE_NAMES).toEqual(["com", "mz", "ne", "pe32", "pe64", "zip", "gzip", "tar", "mail", "boot", "text"]);
+    expect(FILE_TYPE_NAMES).toEqual(["com", "mz", "ne", "pe32", "pe64", "zip", "gzip", "tar", "mail", "boot", "text", "bzip2"]);
     FILE_TYPE_NAMES.forEach((n, i) => expect(FileType[n]).toBe(1 << i));
   });
   it("converts flags to names and back", () => {
