@@ -1497,8 +1497,8 @@ for (const [name, inf] of Object.entries(INFECTORS)) assert(FAMILIES.some((f) =>
 // ==================================================================================================
 // the corpus
 
-// Container samples (EICAR in zip/gzip/mail, Tailgate in tar) need the recursive engine (issue 6); it switches this on.
-const WITH_CONTAINERS = false;
+// Container samples: EICAR in zip/gzip/mail, Tailgate in tar (the engine looks inside).
+const WITH_CONTAINERS = true;
 
 function buildCorpus() {
   const items = [];

@@ -4,7 +4,7 @@
  * so it runs unchanged in browsers and workers.
  */
 export { DEFAULT_LIMITS, type LimitKind, type ScanLimits } from "./containers/limits.js";
-export { Engine, type LimitHit, type PathWarning, type ScanReceiver, type CleanOptions, type CleanResult, type CleanResultCode, type CleanStep, type Detection, type LoadOptions, type ScanOptions, type ScanResult, type ScanStats } from "./engine.js";
+export { Engine, type LimitHit, type PathWarning, type ScanReceiver, type CleanOptions, type CleanResult, type CleanResultCode, type CleanStep, type Detection, type LoadOptions, type ScanOptions, type ScanProfile, type ScanResult, type ScanStats } from "./engine.js";
 export { DatabaseError, type DatabaseErrorCode } from "./errors.js";
 export { Database, openDatabase, storedDigest, type DatabaseInfo, type RecordView, type SectionInfo } from "./from-binary.js";
 export { encodeDatabase, type DatabaseImage, type DetectImage, type RecordImage, type WindowImage } from "./to-binary.js";

@@ -9,10 +9,15 @@ import { cleanExitCode, cleanPaths } from "./clean.js";
 
 interface FileReport {
   path: string;
-  status: "clean" | "infected" | "error" | "skipped";
-  detections: Pick<Detection, "id" | "rev" | "name" | "anchor" | "offset">[];
+  /** infected: a record matched; suspicious: a limit was hit (bomb, too deep...); incomplete: members could not be opened. */
+  status: "clean" | "infected" | "suspicious" | "incomplete" | "error" | "skipped";
+  /** Records matched and limits hit; `path` is the member path inside the file ([] for the file itself). */
+  detections: { id: number; rev: number; name: string; path: string[]; anchor?: string; offset?: number; limit?: string; message?: string }[];
+  /** Members that could not be scanned. */
+  notScanned: { path: string[]; reason: string }[];
   types: string[];
   warnings: string[];
+  objects: number;
   error?: string;
 }
 
@@ -25,6 +30,8 @@ interface ScanOpts {
   maxFilesize: number;
   firstOnly?: boolean;
   warnings?: boolean;
+  archives: boolean;
+  mail: boolean;
   clean?: boolean;
   backupDir?: string;
   dryRun?: boolean;
@@ -51,6 +58,8 @@ export function register(program: Command): void {
     .option("--no-summary", "do not print the summary")
     .option("--no-recursive", "do not descend into directories given on the command line")
     .option("--first-only", "stop at the first detection per file (INI RedundantScan=No)")
+    .option("--no-archives", "do not look inside zip, gzip, tar and bzip2 files (INI Archives=No)")
+    .option("--no-mail", "do not look inside e-mail and mbox files (INI MailBases=No)")
     .option("--warnings", "print structure warnings (malformed headers) per file")
     .option("--max-filesize <size>", "skip larger files and report them as not scanned", parseSize, 256 * 1024 * 1024)
     .option("--clean", "clean what is found, as `tgvx clean` does (see its --help)")
@@ -61,7 +70,10 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       "\nExit status: 0 nothing found, 1 something found, 2 an error occurred (a file could not be read or\n" +
-        "was not scanned, or the database was refused). An error outranks a detection: the scan is incomplete.\n\n" +
+        "was not scanned, or the database was refused). An error outranks a detection: the scan is incomplete.\n" +
+        "A limit hit inside a file (an archive bomb, nesting too deep, too much to unpack) is reported as found\n" +
+        "(Suspicious.ArchiveBomb, Heuristics.Limits.Exceeded.*): a file that was not fully scanned is never OK.\n" +
+        "Members that cannot be opened (encrypted) are listed: `OK, NOT FULLY SCANNED (...)`.\n\n" +
         "Examples:\n  tgvx scan samples/\n  tgvx scan --db build/main.tgvxdb --json ~/Downloads > report.json",
     )
     .action(async (paths: string[], opts: ScanOpts) => {
@@ -80,15 +92,18 @@ export function register(program: Command): void {
       const emit = (r: FileReport) => {
         reports.push(r);
         if (opts.json) return;
-        if (r.status === "infected") for (const d of r.detections) process.stdout.write(`${r.path}: ${d.name} FOUND\n`);
-        else if (r.status === "clean" && !opts.infected) process.stdout.write(`${r.path}: OK\n`);
+        const where = (p: string[]) => [r.path, ...p].join("/");
+        for (const d of r.detections) process.stdout.write(`${where(d.path)}: ${d.name} FOUND\n`);
+        if (r.status === "clean" && !opts.infected) process.stdout.write(`${r.path}: OK\n`);
+        if (r.status === "incomplete" && !opts.infected)
+          process.stdout.write(`${r.path}: OK, NOT FULLY SCANNED (${r.notScanned.map((n) => `${n.path.join("/")}: ${n.reason}`).join("; ")})\n`);
         else if (r.status === "error" || r.status === "skipped") process.stderr.write(`${r.path}: ${r.status === "error" ? "ERROR" : "SKIPPED"} ${r.error}\n`);
-        if (opts.warnings) for (const w of r.warnings) process.stderr.write(`${r.path}: WARNING ${w}\n`);
+        if (opts.warnings) for (const w of r.warnings) process.stderr.write(`WARNING ${w}\n`);
       };
 
       const scanFile = async (path: string, size: number) => {
         if (size > opts.maxFilesize) {
-          emit({ path, status: "skipped", detections: [], types: [], warnings: [], error: `not scanned: ${size} bytes exceeds --max-filesize ${opts.maxFilesize}` });
+          emit({ path, status: "skipped", detections: [], notScanned: [], types: [], warnings: [], objects: 0, error: `not scanned: ${size} bytes exceeds --max-filesize ${opts.maxFilesize}` });
           return;
         }
         let bytes: Uint8Array;
@@ -96,25 +111,26 @@ export function register(program: Command): void {
           // One file at a time either way; the sync read avoids a promise round trip per file.
           bytes = readFileSync(path);
         } catch (err) {
-          emit({ path, status: "error", detections: [], types: [], warnings: [], error: (err as Error).message });
+          emit({ path, status: "error", detections: [], notScanned: [], types: [], warnings: [], objects: 0, error: (err as Error).message });
           return;
         }
         bytesScanned += bytes.length;
-        emit(toReport(engine, path, bytes, !!opts.firstOnly));
+        emit(toReport(engine, path, bytes, opts));
       };
 
       const onError = (path: string, err: Error) =>
-        emit({ path, status: "error", detections: [], types: [], warnings: [], error: err.message });
+        emit({ path, status: "error", detections: [], notScanned: [], types: [], warnings: [], objects: 0, error: err.message });
       for await (const f of walkFiles(paths, { recursive: opts.recursive, onError, onDirectory: () => dirs++ })) await scanFile(f.path, f.size);
 
-      const infected = reports.filter((r) => r.status === "infected").length;
+      const infected = reports.filter((r) => r.status === "infected" || r.status === "suspicious").length;
       const errors = reports.filter((r) => r.status === "error" || r.status === "skipped").length;
       const seconds = (performance.now() - t0) / 1000;
       const summary = {
         knownViruses: engine.db.recordCount,
         databaseVersion: engine.info.dbVersion,
         scannedDirectories: dirs,
-        scannedFiles: reports.filter((r) => r.status === "clean" || r.status === "infected").length,
+        scannedFiles: reports.filter((r) => r.status !== "error" && r.status !== "skipped").length,
+        objectsScanned: reports.reduce((n, r) => n + r.objects, 0),
         infectedFiles: infected,
         errors,
         dataScannedBytes: bytesScanned,
@@ -128,7 +144,7 @@ export function register(program: Command): void {
           `Known viruses: ${summary.knownViruses}`,
           `Database version: ${summary.databaseVersion}`,
           `Scanned directories: ${summary.scannedDirectories}`,
-          `Scanned files: ${summary.scannedFiles}`,
+          `Scanned files: ${summary.scannedFiles} (${summary.objectsScanned} objects with archive members and attachments)`,
           `Infected files: ${summary.infectedFiles}`,
           ...(errors ? [`Total errors: ${errors}`] : []),
           `Data scanned: ${(bytesScanned / 1024 / 1024).toFixed(2)} MB`,
@@ -140,13 +156,18 @@ export function register(program: Command): void {
     });
 }
 
-function toReport(engine: Engine, path: string, bytes: Uint8Array, firstOnly: boolean): FileReport {
-  const r = engine.scan(bytes, { name: basename(path), firstOnly });
+function toReport(engine: Engine, path: string, bytes: Uint8Array, opts: ScanOpts): FileReport {
+  const r = engine.scan(bytes, { name: basename(path), firstOnly: opts.firstOnly, archives: opts.archives, mail: opts.mail });
   return {
     path,
-    status: r.infected ? "infected" : "clean",
-    detections: r.detections.map(({ id, rev, name, anchor, offset }) => ({ id, rev, name, anchor, offset })),
+    status: r.verdict,
+    detections: [
+      ...r.detections.map(({ id, rev, name, path, anchor, offset }) => ({ id, rev, name, path, anchor, offset })),
+      ...r.limits.map((l) => ({ id: 0, rev: 0, name: l.name, path: l.path, limit: l.kind, message: l.message })),
+    ],
+    notScanned: r.skipped,
     types: r.types,
-    warnings: r.warnings.map((w) => `${w.code}: ${w.message}`),
+    warnings: r.warnings.map((w) => `${[path, ...w.path].join("/")}: ${w.code}: ${w.message}`),
+    objects: r.objects,
   };
 }

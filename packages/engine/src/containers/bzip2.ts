@@ -102,7 +102,7 @@ export function bunzip2(data: Uint8Array, budget: Budget): Uint8Array {
     if (!outLen) return;
     parts.push(out.slice(0, outLen));
     total += outLen;
-    budget.take(outLen, total, data.length);
+    budget.take(outLen, total, Math.max(1, bits.byteOffset));
     outLen = 0;
   };
   const bits = new Bits(data);

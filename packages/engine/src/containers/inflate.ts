@@ -15,14 +15,18 @@ export class CorruptData extends Error {
 function run(make: (ondata: (chunk: Uint8Array) => void) => Inflate | Gunzip, data: Uint8Array, budget: Budget): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
+  // The ratio is judged against what has been read so far, so a bomb is caught early, not after
+  // expanding to hundreds of times its whole compressed size.
+  let consumed = 0;
   const stream = make((chunk) => {
     parts.push(chunk);
     total += chunk.length;
-    budget.take(chunk.length, total, data.length);
+    budget.take(chunk.length, total, consumed);
   });
   try {
     for (let p = 0; p < data.length; p += SLICE) {
       const end = Math.min(p + SLICE, data.length);
+      consumed = end;
       stream.push(data.subarray(p, end), end === data.length);
       budget.checkTime();
     }
