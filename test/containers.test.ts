@@ -96,6 +96,48 @@ describe("bombs end as a report, and what lies beside them is still found", () =
   }, 60_000);
 });
 
+describe("cleaning inside a package", () => {
+  it("cleans an infected zip member, keeps every other member's bytes, leaves a valid zip", async () => {
+    const { unzipSync } = await import("fflate");
+    const infected = sample("infected/tailgate-a/com-host-2.com");
+    const readme = Buffer.from("a readme\n".repeat(50));
+    const z = zip([
+      { name: "readme.txt", deflated: { bytes: deflateRawSync(readme), size: readme.length, crc: zcrc(readme) } },
+      { name: "tools/host.com", data: infected },
+      { name: "eicar.com", data: sample("infected/eicar.com") },
+      { name: "data.bin", data: Buffer.from([1, 2, 3]) },
+    ]);
+    const r = engine.clean(z, { name: "pack.zip" });
+    expect(r.status).toBe("cleaned");
+    expect(r.members).toEqual([
+      { path: ["tools/host.com"], action: "cleaned" },
+      { path: ["eicar.com"], action: "removed" },
+    ]);
+    const out = Buffer.from(r.output!);
+    // other members' local records are copied byte for byte
+    const record = (buf: Buffer, name: string) => {
+      const at = buf.indexOf(Buffer.concat([Buffer.from([0x50, 0x4b, 3, 4])]), buf.indexOf(name) - 30 - 1);
+      return buf.subarray(at, buf.indexOf(name) + name.length);
+    };
+    expect(record(out, "readme.txt").equals(record(z, "readme.txt"))).toBe(true);
+    const files = unzipSync(new Uint8Array(out));
+    expect(Object.keys(files)).toEqual(["readme.txt", "tools/host.com", "data.bin"]);
+    expect(Buffer.from(files["readme.txt"]).equals(readme)).toBe(true);
+    expect(Buffer.from(files["tools/host.com"]).equals(sample("clean/com-host-2.com"))).toBe(true);
+    expect(Buffer.from(files["data.bin"])).toEqual(Buffer.from([1, 2, 3]));
+    expect(engine.scan(out, { name: "pack.zip" }).verdict).toBe("clean");
+  });
+
+  it("does not pretend to clean what it cannot: a bomb, or a member inside a tar", () => {
+    const bombed = zip([{ name: "overlap.zip", data: overlapBomb(10) }]);
+    expect(engine.clean(bombed, { name: "b.zip" })).toMatchObject({ status: "no-action", code: "NOT_FULLY_SCANNED" });
+    const t = tar([{ name: "x.com", data: sample("infected/tailgate-a/com-host-1.com") }]);
+    const r = engine.clean(t, { name: "t.tar" });
+    expect(r).toMatchObject({ status: "no-action", code: "PACKAGE_NOT_SUPPORTED" });
+    expect(r.reason).toMatch(/found inside x\.com; cleaning inside tar files is not supported yet/);
+  });
+});
+
 describe("truncated and corrupted containers never crash or hang", () => {
   function prng(seed: number) {
     return () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 0x1000000;

@@ -12,7 +12,8 @@ import { gzipMembers } from "./containers/gzip.js";
 import { Budget, DEFAULT_LIMITS, LIMIT_NAMES, LimitReached, type LimitKind, type ScanLimits } from "./containers/limits.js";
 import { mailMembers } from "./containers/mail.js";
 import { tarMembers } from "./containers/tar.js";
-import { zipMembers } from "./containers/zip.js";
+import { readZipDirectory, readZipMember, zipMembers } from "./containers/zip.js";
+import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
 import * as L from "./tgvxdb-layout.js";
 import { CATEGORY_NAMES, type CategoryName, type RecordType } from "./vocabulary.js";
@@ -129,7 +130,7 @@ export interface CleanOptions {
   maxOutput?: number;
 }
 
-export type CleanResultCode = CleanErrorCode | "NO_SCRIPT" | "DAMAGED_RESULT" | "STILL_INFECTED";
+export type CleanResultCode = CleanErrorCode | "NO_SCRIPT" | "DAMAGED_RESULT" | "STILL_INFECTED" | "NOT_FULLY_SCANNED" | "PACKAGE_NOT_SUPPORTED" | "MEMBER_NOT_CLEANED";
 
 export interface CleanStep {
   record: string;
@@ -150,6 +151,8 @@ export interface CleanResult {
   output?: Uint8Array;
   reason?: string;
   code?: CleanResultCode;
+  /** For a package cleaned inside: what happened to which member. */
+  members?: { path: string[]; action: "cleaned" | "removed" }[];
 }
 
 export class Engine {
@@ -354,7 +357,10 @@ export class Engine {
     const maxOutput = options.maxOutput ?? bytes.length * 2 + 65536;
     const first = this.scan(bytes, { name: options.name, archives: false, mail: false });
     const steps: CleanStep[] = [];
-    if (!first.infected) return { status: "clean", detections: [], steps };
+    if (!first.infected) {
+      const full = this.scan(bytes, { name: options.name });
+      return full.verdict === "clean" ? { status: "clean", detections: [], steps } : this.cleanPackage(bytes, options, full);
+    }
     const refuse = (reason: string, code: CleanResultCode): CleanResult => ({ status: "failed", detections: first.detections, steps, reason, code });
     let current = bytes;
     let scan = first;
@@ -419,6 +425,65 @@ export class Engine {
       scan = next.scan;
     }
     return { status: "cleaned", detections: first.detections, steps, output: current };
+  }
+
+  /**
+   * Clean inside a package: members that carry something are cleaned (or removed) and the package
+   * rebuilt with every other member byte-identical. A record that spreads as packages (sfx,
+   * archive-spreader) makes the package itself the threat.
+   */
+  private cleanPackage(bytes: Uint8Array, options: CleanOptions, full: ScanResult): CleanResult {
+    const steps: CleanStep[] = [];
+    const detections = full.detections;
+    const noAction = (reason: string, code: CleanResultCode): CleanResult => ({ status: "no-action", detections, steps, reason, code });
+    if (full.limits.length)
+      return noAction(`not fully scanned (${full.limits.map((l) => `${l.name} at ${l.path.join("/") || "top"}`).join("; ")}); it cannot be cleaned`, "NOT_FULLY_SCANNED");
+    for (const d of detections) {
+      const attrs = this.db.record(this.db.findRow(d.id)).attributes;
+      if (attrs.includes("sfx") || attrs.includes("archive-spreader")) {
+        steps.push({ record: d.name, id: d.id, action: "remove" });
+        return { status: "removed", detections, steps, reason: `${d.name} spreads as packages: the whole package is the threat` };
+      }
+    }
+    if (!full.types.includes("zip") || full.types.some((t) => t === "tar" || t === "gzip" || t === "bzip2")) {
+      const where = detections.map((d) => d.path.join("/")).join(", ");
+      return noAction(`found inside ${where}; cleaning inside ${full.types.join("+") || "this kind of"} files is not supported yet`, "PACKAGE_NOT_SUPPORTED");
+    }
+    let dir;
+    try {
+      dir = readZipDirectory(bytes);
+    } catch (err) {
+      return noAction(`the archive cannot be rebuilt: ${(err as Error).message}`, "PACKAGE_NOT_SUPPORTED");
+    }
+    const budget = new Budget({ ...DEFAULT_LIMITS });
+    const changes = new Map<number, MemberChange>();
+    const members: NonNullable<CleanResult["members"]> = [];
+    for (const [i, e] of dir.entries.entries()) {
+      const data = readZipMember(bytes, e, budget);
+      if (typeof data === "string") continue;
+      const r = this.clean(data, { name: e.name, maxOutput: options.maxOutput });
+      steps.push(...r.steps.map((s) => ({ ...s, record: `${e.name}: ${s.record}` })));
+      if (r.status === "clean") continue;
+      if (r.status === "cleaned") {
+        changes.set(i, { kind: "replace", bytes: r.output! });
+        members.push({ path: [e.name], action: "cleaned" });
+        for (const m of r.members ?? []) members.push({ path: [e.name, ...m.path], action: m.action });
+      } else if (r.status === "removed") {
+        changes.set(i, { kind: "drop" });
+        members.push({ path: [e.name], action: "removed" });
+      } else return { status: "failed", detections, steps, reason: `member ${e.name}: ${r.reason}`, code: "MEMBER_NOT_CLEANED" };
+    }
+    let output: Uint8Array;
+    try {
+      output = rewriteZip(bytes, changes);
+    } catch (err) {
+      if (!(err instanceof ZipRewriteError)) throw err;
+      return noAction(err.message, "PACKAGE_NOT_SUPPORTED");
+    }
+    const after = this.scan(output, { name: options.name });
+    if (after.verdict !== "clean")
+      return { status: "failed", detections, steps, reason: `the rebuilt package still scans ${after.verdict}`, code: "STILL_INFECTED" };
+    return { status: "cleaned", detections, steps, output, members };
   }
 
   private entryOf(bytes: Uint8Array, name: string | undefined): number {

@@ -18,8 +18,10 @@ export function cleanLine(r: FileCleanReport): string {
   switch (r.status) {
     case "clean":
       return `${r.path}: OK`;
-    case "cleaned":
-      return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be cleaned" : "cleaned"}${backup}${dry}`;
+    case "cleaned": {
+      const inside = r.members?.length ? ` (${r.members.map((m) => `${m.path.join("/")} ${m.action}`).join(", ")})` : "";
+      return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be cleaned" : "cleaned"}${inside}${backup}${dry}`;
+    }
     case "removed":
       return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be removed" : "removed"}${backup}${r.reason ? ` (${r.reason})` : ""}${dry}`;
     case "no-action":

@@ -7,7 +7,7 @@
 import { crc32 } from "../crc32.js";
 import type { ExtractContext, Member } from "./container.js";
 import { CorruptData, inflateRaw } from "./inflate.js";
-import { LimitReached } from "./limits.js";
+import { LimitReached, type Budget } from "./limits.js";
 
 export interface ZipEntry {
   name: string;
@@ -134,6 +134,22 @@ export function overlappingEntries(entries: readonly ZipEntry[]): number {
   let overlaps = 0;
   for (let i = 1; i < spans.length; i++) if (spans[i][0] < spans[i - 1][1]) overlaps++;
   return overlaps;
+}
+
+/** One member's bytes (stored or deflate), or a reason it cannot be read. */
+export function readZipMember(b: Uint8Array, e: ZipEntry, budget: Budget): Uint8Array | string {
+  if (e.flags & 1) return "encrypted";
+  if (e.method !== 0 && e.method !== 8) return `compression method ${e.method} is not supported`;
+  const end = e.dataOffset + e.compressedSize;
+  if (end > b.length) return "runs past the end of the archive";
+  const raw = b.subarray(e.dataOffset, end);
+  if (e.method === 0) return raw;
+  try {
+    return inflateRaw(raw, budget);
+  } catch (err) {
+    if (err instanceof CorruptData) return err.message;
+    throw err;
+  }
 }
 
 export function* zipMembers(b: Uint8Array, name: string, ctx: ExtractContext): Iterable<Member> {

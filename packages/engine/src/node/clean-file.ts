@@ -61,6 +61,8 @@ export interface FileCleanReport {
   reason?: string;
   code?: string;
   dryRun?: boolean;
+  /** For a package cleaned inside: which members were cleaned or removed. */
+  members?: CleanResult["members"];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -95,6 +97,7 @@ export async function cleanFile(engine: Engine, path: string, options: CleanFile
     detections: result.detections.map((d) => d.name),
     ...(result.reason ? { reason: result.reason } : {}),
     ...(result.code ? { code: result.code } : {}),
+    ...(result.members ? { members: result.members } : {}),
   };
   if (result.status !== "cleaned" && result.status !== "removed") return report;
   if (options.dryRun) return { ...report, dryRun: true };
