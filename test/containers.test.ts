@@ -1,7 +1,7 @@
 // The recursive engine on real containers built here (zip, tar, gzip, bzip2, e-mail), bombs included.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { crc32 as zcrc, deflateRawSync, gzipSync } from "node:zlib";
+import { crc32 as zcrc, deflateRawSync, gunzipSync, gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileSources, findRecordFiles, readSources } from "@tgvx/compiler";
 import { Engine } from "@tgvx/engine";
@@ -107,8 +107,10 @@ describe("cleaning inside a package", () => {
       { name: "eicar.com", data: sample("infected/eicar.com") },
       { name: "data.bin", data: Buffer.from([1, 2, 3]) },
     ]);
+    const before = Buffer.from(z);
     const r = engine.clean(z, { name: "pack.zip" });
     expect(r.status).toBe("cleaned");
+    expect(z.equals(before)).toBe(true);
     expect(r.members).toEqual([
       { path: ["tools/host.com"], action: "cleaned" },
       { path: ["eicar.com"], action: "removed" },
@@ -128,13 +130,45 @@ describe("cleaning inside a package", () => {
     expect(engine.scan(out, { name: "pack.zip" }).verdict).toBe("clean");
   });
 
-  it("does not pretend to clean what it cannot: a bomb, or a member inside a tar", () => {
+  it("cleans inside a tar (other members byte-identical) and inside a tar.gz", () => {
+    const notes = Buffer.from("notes\n".repeat(100));
+    const t = tar([
+      { name: "notes.txt", data: notes },
+      { name: "bin/x.com", data: sample("infected/tailgate-a/com-host-1.com") },
+      { name: "eicar.com", data: sample("infected/eicar.com") },
+    ]);
+    const before = Buffer.from(t);
+    const r = engine.clean(t, { name: "t.tar" });
+    expect(r.status).toBe("cleaned");
+    expect(t.equals(before)).toBe(true); // the caller's Buffer is never written
+    expect(r.members).toEqual([
+      { path: ["bin/x.com"], action: "cleaned" },
+      { path: ["eicar.com"], action: "removed" },
+    ]);
+    const out = Buffer.from(r.output!);
+    expect(out.subarray(0, 512 + notes.length).equals(t.subarray(0, 512 + notes.length))).toBe(true);
+    expect(out.equals(tar([{ name: "notes.txt", data: notes }, { name: "bin/x.com", data: sample("clean/com-host-1.com") }]))).toBe(true);
+
+    const tgz = gzipSync(t);
+    const g = engine.clean(tgz, { name: "t.tar.gz" });
+    expect(g.status).toBe("cleaned");
+    expect(g.members?.map((m) => [m.path.join("/"), m.action])).toEqual([
+      ["t.tar", "cleaned"],
+      ["t.tar/bin/x.com", "cleaned"],
+      ["t.tar/eicar.com", "removed"],
+    ]);
+    expect(Buffer.from(gunzipSync(g.output!)).equals(out)).toBe(true);
+    expect(engine.clean(gzipSync(sample("infected/eicar.com")), { name: "e.com.gz" }).status).toBe("removed");
+  });
+
+  it("does not pretend to clean what it cannot: a bomb, a bzip2 stream, an e-mail (policy decides)", () => {
     const bombed = zip([{ name: "overlap.zip", data: overlapBomb(10) }]);
     expect(engine.clean(bombed, { name: "b.zip" })).toMatchObject({ status: "no-action", code: "NOT_FULLY_SCANNED" });
-    const t = tar([{ name: "x.com", data: sample("infected/tailgate-a/com-host-1.com") }]);
-    const r = engine.clean(t, { name: "t.tar" });
-    expect(r).toMatchObject({ status: "no-action", code: "PACKAGE_NOT_SUPPORTED" });
-    expect(r.reason).toMatch(/found inside x\.com; cleaning inside tar files is not supported yet/);
+    const bz = engine.clean(readFileSync(join(root, "test/fixtures/tailgate-com.tar.bz2")), { name: "t.tar.bz2" });
+    expect(bz).toMatchObject({ status: "no-action", code: "PACKAGE_NOT_SUPPORTED" });
+    expect(bz.reason).toMatch(/found inside level3\.tar\/dos\/x\.com|found inside .*x\.com; cleaning inside bzip2 files is not supported/);
+    const m = engine.clean(mail({ name: "eicar.com", data: sample("infected/eicar.com") }), { name: "m.eml" });
+    expect(m).toMatchObject({ status: "no-action", code: "PACKAGE_NOT_SUPPORTED" });
   });
 });
 

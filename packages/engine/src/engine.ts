@@ -11,7 +11,8 @@ import type { ExtractContext, Extractor } from "./containers/container.js";
 import { gzipMembers } from "./containers/gzip.js";
 import { Budget, DEFAULT_LIMITS, LIMIT_NAMES, LimitReached, type LimitKind, type ScanLimits } from "./containers/limits.js";
 import { mailMembers } from "./containers/mail.js";
-import { tarMembers } from "./containers/tar.js";
+import { rewriteTar, tarEntries, tarMembers } from "./containers/tar.js";
+import { gzipSync } from "fflate";
 import { readZipDirectory, readZipMember, zipMembers } from "./containers/zip.js";
 import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
@@ -445,37 +446,34 @@ export class Engine {
         return { status: "removed", detections, steps, reason: `${d.name} spreads as packages: the whole package is the threat` };
       }
     }
-    if (!full.types.includes("zip") || full.types.some((t) => t === "tar" || t === "gzip" || t === "bzip2")) {
+    const pkg = this.openPackage(bytes, full.types, options.name ?? "");
+    if (typeof pkg === "string") {
       const where = detections.map((d) => d.path.join("/")).join(", ");
-      return noAction(`found inside ${where}; cleaning inside ${full.types.join("+") || "this kind of"} files is not supported yet`, "PACKAGE_NOT_SUPPORTED");
+      return noAction(`found inside ${where}; ${pkg}`, "PACKAGE_NOT_SUPPORTED");
     }
-    let dir;
-    try {
-      dir = readZipDirectory(bytes);
-    } catch (err) {
-      return noAction(`the archive cannot be rebuilt: ${(err as Error).message}`, "PACKAGE_NOT_SUPPORTED");
-    }
-    const budget = new Budget({ ...DEFAULT_LIMITS });
     const changes = new Map<number, MemberChange>();
     const members: NonNullable<CleanResult["members"]> = [];
-    for (const [i, e] of dir.entries.entries()) {
-      const data = readZipMember(bytes, e, budget);
+    for (const [i, m] of pkg.members.entries()) {
+      const data = m.read();
       if (typeof data === "string") continue;
-      const r = this.clean(data, { name: e.name, maxOutput: options.maxOutput });
-      steps.push(...r.steps.map((s) => ({ ...s, record: `${e.name}: ${s.record}` })));
+      const r = this.clean(data, { name: m.name, maxOutput: options.maxOutput });
+      steps.push(...r.steps.map((s) => ({ ...s, record: `${m.name}: ${s.record}` })));
       if (r.status === "clean") continue;
       if (r.status === "cleaned") {
         changes.set(i, { kind: "replace", bytes: r.output! });
-        members.push({ path: [e.name], action: "cleaned" });
-        for (const m of r.members ?? []) members.push({ path: [e.name, ...m.path], action: m.action });
+        members.push({ path: [m.name], action: "cleaned" });
+        for (const sub of r.members ?? []) members.push({ path: [m.name, ...sub.path], action: sub.action });
       } else if (r.status === "removed") {
         changes.set(i, { kind: "drop" });
-        members.push({ path: [e.name], action: "removed" });
-      } else return { status: "failed", detections, steps, reason: `member ${e.name}: ${r.reason}`, code: "MEMBER_NOT_CLEANED" };
+        members.push({ path: [m.name], action: "removed" });
+      } else return { status: "failed", detections, steps, reason: `member ${m.name}: ${r.reason}`, code: "MEMBER_NOT_CLEANED" };
     }
+    // A single-stream package (gzip) whose content is removed is itself removed.
+    if (pkg.members.length === 1 && changes.get(0)?.kind === "drop" && !pkg.canDrop)
+      return { status: "removed", detections, steps, members, reason: `its only content ${pkg.members[0].name} is the threat` };
     let output: Uint8Array;
     try {
-      output = rewriteZip(bytes, changes);
+      output = pkg.rebuild(changes);
     } catch (err) {
       if (!(err instanceof ZipRewriteError)) throw err;
       return noAction(err.message, "PACKAGE_NOT_SUPPORTED");
@@ -484,6 +482,53 @@ export class Engine {
     if (after.verdict !== "clean")
       return { status: "failed", detections, steps, reason: `the rebuilt package still scans ${after.verdict}`, code: "STILL_INFECTED" };
     return { status: "cleaned", detections, steps, output, members };
+  }
+
+  /** The members of a package this engine can rebuild, or why it cannot. */
+  private openPackage(
+    bytes: Uint8Array,
+    types: FileTypeName[],
+    name: string,
+  ): string | { members: { name: string; read(): Uint8Array | string }[]; rebuild(changes: ReadonlyMap<number, MemberChange>): Uint8Array; canDrop: boolean } {
+    const budget = new Budget({ ...DEFAULT_LIMITS });
+    if (types.includes("tar")) {
+      const entries = tarEntries(bytes);
+      return {
+        members: entries.map((e) => ({ name: e.name, read: () => bytes.subarray(e.data, e.data + e.size) })),
+        rebuild: (changes) => rewriteTar(bytes, changes),
+        canDrop: true,
+      };
+    }
+    if (types.includes("gzip")) {
+      const member = [...gzipMembers(bytes, name, { budget, warn: () => {}, skip: () => {} })][0];
+      if (!member) return "the gzip data is corrupt";
+      const fname = (bytes[3] & 8) !== 0;
+      const mtime = bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] << 24);
+      return {
+        members: [{ name: member.name, read: () => member.bytes }],
+        // Recompressed: the content is exact, the compressed bytes are fflate's.
+        rebuild: (changes) => {
+          const c = changes.get(0);
+          return c?.kind === "replace" ? gzipSync(c.bytes, { level: 9, mtime: mtime >>> 0, ...(fname ? { filename: member.name } : {}) }) : bytes;
+        },
+        canDrop: false,
+      };
+    }
+    if (types.includes("bzip2")) return "cleaning inside bzip2 files is not supported (no bzip2 compressor in the engine)";
+    if (types.includes("zip")) {
+      let dir;
+      try {
+        dir = readZipDirectory(bytes);
+      } catch (err) {
+        return `the archive cannot be rebuilt: ${(err as Error).message}`;
+      }
+      return {
+        members: dir.entries.map((e) => ({ name: e.name, read: () => readZipMember(bytes, e, budget) })),
+        rebuild: (changes) => rewriteZip(bytes, changes),
+        canDrop: true,
+      };
+    }
+    return `cleaning inside ${types.join("+") || "this kind of"} files is not supported yet`;
   }
 
   private entryOf(bytes: Uint8Array, name: string | undefined): number {

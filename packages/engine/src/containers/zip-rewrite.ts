@@ -24,6 +24,11 @@ function put32(b: Uint8Array, p: number, v: number) {
   put16(b, p + 2, v >>> 16);
 }
 
+/** A copy to patch; `b` may be a Node Buffer, whose slice() is a view into the caller's bytes. */
+function copy(b: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(b.subarray(start, end));
+}
+
 /** Where a member's local record ends: after its data and any data descriptor. */
 function localEnd(b: Uint8Array, e: ZipEntry): number {
   let end = e.dataOffset + e.compressedSize;
@@ -45,7 +50,7 @@ export function rewriteZip(b: Uint8Array, changes: ReadonlyMap<number, MemberCha
     const change = changes.get(i);
     if (change?.kind === "drop") return;
     const centralLen = 46 + u16(b, e.centralOffset + 28) + u16(b, e.centralOffset + 30) + u16(b, e.centralOffset + 32);
-    const c = b.slice(e.centralOffset, e.centralOffset + centralLen);
+    const c = copy(b, e.centralOffset, e.centralOffset + centralLen);
     put32(c, 42, offset - dir.prefix);
     if (!change) {
       const rec = b.subarray(e.localOffset, localEnd(b, e));
@@ -54,7 +59,7 @@ export function rewriteZip(b: Uint8Array, changes: ReadonlyMap<number, MemberCha
     } else {
       const data = e.method === 8 ? deflateSync(change.bytes, { level: 9 }) : change.bytes;
       const crc = crc32(change.bytes);
-      const header = b.slice(e.localOffset, e.dataOffset);
+      const header = copy(b, e.localOffset, e.dataOffset);
       put16(header, 6, u16(header, 6) & ~8); // sizes are in the header now: no data descriptor
       put32(header, 14, crc);
       put32(header, 18, data.length);
@@ -70,7 +75,7 @@ export function rewriteZip(b: Uint8Array, changes: ReadonlyMap<number, MemberCha
   });
   const cdOffset = offset;
   const cdSize = central.reduce((n, c) => n + c.length, 0);
-  const eocd = b.slice(dir.eocdOffset, dir.eocdOffset + eocdLen);
+  const eocd = copy(b, dir.eocdOffset, dir.eocdOffset + eocdLen);
   put16(eocd, 8, central.length);
   put16(eocd, 10, central.length);
   put32(eocd, 12, cdSize);
