@@ -3,11 +3,12 @@
 // Run after `npm run build`; test/schemas.test.ts fails when the committed files are stale.
 import { writeFileSync } from "node:fs";
 import { recordFileJsonSchema } from "@tgvx/records";
-import { sampleManifestJsonSchema } from "@tgvx/harness";
+import { acknowledgedLossesJsonSchema, sampleManifestJsonSchema } from "@tgvx/harness";
 
 export const SCHEMAS = {
   "schemas/records.schema.json": recordFileJsonSchema,
   "schemas/sample-manifest.schema.json": sampleManifestJsonSchema,
+  "schemas/acknowledged-losses.schema.json": acknowledgedLossesJsonSchema,
 };
 
 export function render(make) {

@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { register as clean } from "./commands/clean.js";
 import { register as compile } from "./commands/compile.js";
 import { register as decompile } from "./commands/decompile.js";
+import { register as diff } from "./commands/diff.js";
+import { register as history } from "./commands/history.js";
 import { register as info } from "./commands/info.js";
 import { register as scan } from "./commands/scan.js";
 import { register as test } from "./commands/test.js";
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const r of [compile, info, decompile, scan, clean, test]) r(program);
+  for (const r of [compile, info, decompile, scan, clean, test, history, diff]) r(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
