@@ -1046,6 +1046,70 @@ const FAMILIES = [
     description:
       "Standalone PE32 dropper (no host): .text holds the 0x180-byte body with the entry point at its banner, .data an inert payload of varying size. Cleaning: remove the file.",
   },
+  // The families of the control-layer demonstrations (DESIGN §1: Nimda is cleaned on a desktop but
+  // discarded on a mail gateway, CIH cleaned in both; a psexec-like tool is a grey area).
+  {
+    key: "postbox-a",
+    file: "postbox.yaml",
+    id: 0xa001,
+    name: "I-Worm.Postbox.A",
+    type: 4,
+    filetypes: ["pe32"],
+    category: "worm",
+    attributes: ["mailer", "infector"],
+    anchor: "entry",
+    word: "PB",
+    bodyLen: 0x280,
+    anchorInBody: 0x80,
+    slots: [[0x40, 8]],
+    windows: [
+      [-0x30, 0x30],
+      [0x40, 0xc0],
+    ],
+    description:
+      'Nimda-like mass-mailer that also infects PE32 files: adds a last section ".postbx" (raw = old end of file, VA = old SizeOfImage, 0x280 bytes, raw padded to 0x400), AddressOfEntryPoint = section+0x80, original entry RVA and CheckSum stored as u32 at body+0x40/0x44, CheckSum recomputed; mails itself as readme.exe. Cleaning: the PE-tail reversal.',
+  },
+  {
+    key: "cinder-a",
+    file: "cinder.yaml",
+    id: 0xb001,
+    name: "Win95.Cinder.A",
+    type: 4,
+    filetypes: ["pe32"],
+    attributes: ["infector"],
+    anchor: "entry",
+    word: "CN",
+    bodyLen: 0x140,
+    anchorInBody: 0,
+    slots: [[0x40, 16]],
+    windows: [
+      [0x00, 0x40],
+      [0x60, 0xc0],
+    ],
+    description:
+      "CIH-like cavity infector (does not mail itself): its 0x140-byte body fills the zero slack at the end of the first section with room, the entry point moves to it, the section's VirtualSize grows to cover it; original entry RVA, CheckSum, VirtualSize and the section header's file offset stored as u32 at body+0x40/0x44/0x48/0x4C, CheckSum recomputed. Cleaning: restore the three fields, zero the cavity.",
+  },
+  {
+    key: "remoterun-a",
+    file: "remoterun.yaml",
+    id: 0xc001,
+    name: "Riskware.RemoteRun.A",
+    type: 4,
+    filetypes: ["pe32"],
+    category: "riskware",
+    attributes: ["riskware"],
+    anchor: "entry",
+    word: "RR",
+    bodyLen: 0x180,
+    anchorInBody: 0,
+    slots: [],
+    windows: [
+      [0x00, 0x40],
+      [0x50, 0x100],
+    ],
+    description:
+      "psexec-like remote administration tool (a grey area, not malware): a standalone PE32 whose .text is the 0x180-byte body with the entry at its banner and .rdata an inert usage text. Cleaning: remove the file (where a policy asks for it).",
+  },
 ];
 const FAMILY = Object.fromEntries(FAMILIES.map((f) => [f.key, f]));
 
@@ -1211,6 +1275,88 @@ function infectOverwrite(host, key = overwriteKey(host)) {
   return cat(b, host.subarray(OVERWRITE_LEN), tail);
 }
 
+/** I-Worm.Postbox.A: a new last section ".postbx" holding the body, entry = section+0x80 (Pesection's way, its own layout). */
+function infectPostbox(host) {
+  const fam = FAMILY["postbox-a"];
+  const f = Buffer.from(host);
+  const pe = f.readUInt32LE(0x3c);
+  const nsec = f.readUInt16LE(pe + 6);
+  const o = pe + 24;
+  const table = o + f.readUInt16LE(pe + 20);
+  const fileAlign = f.readUInt32LE(o + 36);
+  const secAlign = f.readUInt32LE(o + 32);
+  const newHdr = table + nsec * 40;
+  assert(newHdr + 40 <= f.readUInt32LE(o + 60), "no room for a section header");
+  for (let i = newHdr; i < newHdr + 40; i++) assert(f[i] === 0, "section header slot not empty");
+  assert(f.length % fileAlign === 0, "PE host has an unaligned end");
+  const va = f.readUInt32LE(o + 56); // old SizeOfImage
+  const b = body(fam);
+  b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40); // AddressOfEntryPoint
+  b.writeUInt32LE(f.readUInt32LE(o + 64), 0x44); // CheckSum
+  ascii(".postbx").copy(f, newHdr);
+  f.writeUInt32LE(fam.bodyLen, newHdr + 8);
+  f.writeUInt32LE(va, newHdr + 12);
+  f.writeUInt32LE(align(fam.bodyLen, fileAlign), newHdr + 16);
+  f.writeUInt32LE(f.length, newHdr + 20);
+  f.writeUInt32LE(0xe0000020, newHdr + 36);
+  f.writeUInt16LE(nsec + 1, pe + 6);
+  f.writeUInt32LE(va + align(fam.bodyLen, secAlign), o + 56);
+  f.writeUInt32LE(va + fam.anchorInBody, o + 16);
+  const out = cat(f, b, Buffer.alloc(align(fam.bodyLen, fileAlign) - fam.bodyLen));
+  out.writeUInt32LE(peChecksum(out), o + 64);
+  return out;
+}
+
+/** Where Win95.Cinder.A puts its body: the first section whose zero slack (after VirtualSize, 16-aligned) holds it. */
+function cinderCavity(f) {
+  const fam = FAMILY["cinder-a"];
+  const pe = f.readUInt32LE(0x3c);
+  const table = pe + 24 + f.readUInt16LE(pe + 20);
+  for (let i = 0; i < f.readUInt16LE(pe + 6); i++) {
+    const sh = table + i * 40;
+    const vs = f.readUInt32LE(sh + 8);
+    const rs = f.readUInt32LE(sh + 16);
+    const raw = f.readUInt32LE(sh + 20);
+    const at = raw + align(vs, 0x10);
+    if (vs < rs && at + fam.bodyLen <= raw + rs && f.subarray(at, at + fam.bodyLen).every((x) => x === 0)) return { sh, vs, raw, va: f.readUInt32LE(sh + 12), at };
+  }
+  return undefined;
+}
+
+/** Win95.Cinder.A: the body in a section's slack (CIH's cavities, in one piece), entry moved to it, VirtualSize grown. */
+function infectCinder(host) {
+  const fam = FAMILY["cinder-a"];
+  const f = Buffer.from(host);
+  const o = f.readUInt32LE(0x3c) + 24;
+  const c = cinderCavity(f);
+  assert(c, "Cinder: no section has 0x140 bytes of zero slack");
+  const b = body(fam);
+  b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40); // AddressOfEntryPoint
+  b.writeUInt32LE(f.readUInt32LE(o + 64), 0x44); // CheckSum
+  b.writeUInt32LE(c.vs, 0x48); // VirtualSize
+  b.writeUInt32LE(c.sh, 0x4c); // the section header's file offset
+  b.copy(f, c.at);
+  f.writeUInt32LE(c.at - c.raw + fam.bodyLen, c.sh + 8);
+  f.writeUInt32LE(c.va + c.at - c.raw, o + 16);
+  f.writeUInt32LE(peChecksum(f), o + 64);
+  return f;
+}
+
+/** A standalone PE32 "remote administration tool" (Riskware.RemoteRun.A): the inert body and an inert usage text; it does nothing. */
+function buildRemoteRun() {
+  return buildPE({
+    bits: 32,
+    headersSize: 0x200,
+    subsystem: 3,
+    entrySection: 0,
+    entryOffset: 0,
+    sections: [
+      { name: ".text", chars: SCN_CODE, data: body(FAMILY["remoterun-a"]) },
+      { name: ".rdata", chars: SCN_RDATA, data: ascii("usage: remoterun \\\\host command (tgvx inert sample: data, not code)\0" + proseLines("remoterun:usage", 3)) },
+    ],
+  });
+}
+
 /** A standalone PE32 "dropper": .text = the inert body (entry at its banner), .data = inert payload filler. */
 function buildDropper(n, payloadSize) {
   const payload = cat(ascii(`tgvx inert dropper payload ${n} (data, not code)\0`), prngBytes(`payload:dropper-${n}`, payloadSize));
@@ -1366,7 +1512,8 @@ function randomNe(R, { segmentOrder = "any" } = {}) {
   };
 }
 
-function randomPe(R, bits) {
+/** `minSlack`: the first section ends in at least that many zero bytes after its VirtualSize (16-aligned): room for a cavity infector. */
+function randomPe(R, bits, { minSlack = 0 } = {}) {
   const fileAlign = R.pick([0x200, 0x200, 0x400, 0x1000]);
   const sectionAlign = R.pick([0x1000, 0x1000, 0x2000].filter((a) => a >= fileAlign));
   const nsec = R.int(1, 4);
@@ -1380,6 +1527,10 @@ function randomPe(R, bits) {
     const data = chars === SCN_CODE ? Buffer.alloc(len, 0xcc) : R.bytes(len, `pe-sec-${i}`);
     return { name: R.pick(names), chars, data };
   });
+  if (minSlack) {
+    const rs = align(sections[0].data.length + minSlack + 16, fileAlign);
+    sections[0].data = Buffer.alloc(rs - minSlack - 16, 0xcc);
+  }
   const entrySection = R.int(0, nsec - 1);
   const entryOffset = R.int(0, sections[entrySection].data.length - 1);
   if (entryOffset + WIN_RET0.length <= sections[entrySection].data.length) WIN_RET0.copy(sections[entrySection].data, entryOffset);
@@ -1454,9 +1605,9 @@ function randomHostWithParams(kind, seed, options = {}) {
     case "ne":
       return randomNe(R, options);
     case "pe32":
-      return randomPe(R, 32);
+      return randomPe(R, 32, options);
     case "pe64":
-      return randomPe(R, 64);
+      return randomPe(R, 64, options);
     case "boot":
       return randomBoot(R);
     case "text":
@@ -1483,6 +1634,8 @@ const INFECTORS = {
   "DOS.Headstone.A": { hostKinds: ["com"], hostOptions: { minSize: 2, maxSize: 0xff00 - 0x200 }, infect: (host) => infectHeadstone(host) },
   "DOS.Exetail.A": { hostKinds: ["mz"], hostOptions: {}, infect: (host) => infectExetail(host) },
   "Win32.Pesection.A": { hostKinds: ["pe32", "pe64"], hostOptions: {}, infect: (host) => infectPesection(host) },
+  "I-Worm.Postbox.A": { hostKinds: ["pe32"], hostOptions: {}, infect: (host) => infectPostbox(host) },
+  "Win95.Cinder.A": { hostKinds: ["pe32"], hostOptions: { minSlack: FAMILY["cinder-a"].bodyLen }, infect: (host) => infectCinder(host) },
   "Win16.Netail.A": { hostKinds: ["ne"], hostOptions: {}, infect: (host) => infectNetail(host) },
   "Generic.Trailer.A": { hostKinds: [...HOST_KINDS], hostOptions: {}, infect: (host) => infectTrailer(host) },
   "Boot.Stonewall.A": { hostKinds: ["boot"], hostOptions: {}, infect: (host) => infectStonewall(host) },
@@ -1636,6 +1789,27 @@ function buildCorpus() {
     }
   }
 
+  // ---------- the control-layer families: a Nimda-like mailer + infector, a CIH-like infector, a psexec-like tool
+  apply(
+    "postbox-a",
+    "pe32-host-2.exe",
+    infectPostbox,
+    (host, bytes) =>
+      `Nimda-like mailer + PE infector: new last section .postbx at file offset ${hex(host.length)}, entry = section+0x80; CheckSum ${hex(host.readUInt32LE(peChecksumAt(host)), 8)} -> ${hex(bytes.readUInt32LE(peChecksumAt(bytes)), 8)}`,
+  );
+  for (const h of ["pe32-host-1.exe", "pe32-host-2.exe"])
+    apply("cinder-a", h, infectCinder, (host) => {
+      const c = cinderCavity(host);
+      return `CIH-like cavity infector: body in the zero slack of section ${host.toString("latin1", c.sh, c.sh + 8).replace(/\0+$/, "")} at file offset ${hex(c.at)}, entry moved there; file size unchanged (${thousands(host.length)} bytes)`;
+    });
+  add(
+    "infected/remoterun-a/remoterun.exe",
+    buildRemoteRun(),
+    ["Riskware.RemoteRun.A"],
+    "psexec-like remote administration tool (riskware, a grey area): standalone PE32, entry .text+0 = the inert body banner, .rdata = an inert usage text; cleaning removes the file where a policy asks for it",
+    { removed: true },
+  );
+
   // ---------- damaged: detected (windows intact), but cleaning must be refused
   {
     const host = clean["com-host-1.com"];
@@ -1705,6 +1879,34 @@ function buildCorpus() {
       }),
       ["Test.EICAR.68"],
       "MIME e-mail with eicar.com as a base64 attachment (needs unpacking)",
+    );
+    add(
+      "infected/containers/postbox-a-message.eml",
+      mimeMessage({
+        from: "Carol Example <carol@example.com>",
+        to: "Bob Example <bob@example.net>",
+        subject: "tgvx sample: the message I-Worm.Postbox.A sends of itself",
+        id: "postbox-1",
+        text: "This is the harmless tgvx sample of a mass-mailer's own message; readme.exe holds only inert data.\n",
+        attachmentName: "readme.exe",
+        attachment: infected["postbox-a/pe32-host-2.exe"],
+      }),
+      ["I-Worm.Postbox.A"],
+      "MIME e-mail as the Nimda-like worm sends itself: infected/postbox-a/pe32-host-2.exe as readme.exe (needs unpacking; a mail gateway discards it)",
+    );
+    add(
+      "infected/containers/cinder-a-attachment.eml",
+      mimeMessage({
+        from: "Dave Example <dave@example.org>",
+        to: "Bob Example <bob@example.net>",
+        subject: "tgvx sample: the tool you asked for",
+        id: "cinder-1",
+        text: "Hi Bob,\n\nhere is the program. (A harmless tgvx sample: its sender's copy was infected by the CIH-like Win95.Cinder.A.)\n\nDave\n",
+        attachmentName: "tool.exe",
+        attachment: infected["cinder-a/pe32-host-2.exe"],
+      }),
+      ["Win95.Cinder.A"],
+      "MIME e-mail with infected/cinder-a/pe32-host-2.exe attached as tool.exe (needs unpacking; a mail gateway repairs the attachment and delivers the message)",
     );
   }
 
@@ -2107,6 +2309,41 @@ const CLEANERS = {
     return out;
   },
   "Win32.Dropper.A": () => REMOVE,
+  "I-Worm.Postbox.A": (f) => {
+    const out = Buffer.from(f);
+    const pe = out.readUInt32LE(0x3c);
+    const o = pe + 24;
+    const nsec = out.readUInt16LE(pe + 6);
+    const s = o + out.readUInt16LE(pe + 20) + (nsec - 1) * 40;
+    const va = out.readUInt32LE(s + 12);
+    const raw = out.readUInt32LE(s + 20);
+    refuse(nsec >= 2 && classify(f, "x.exe").anchors.entry === raw + 0x80 && raw + 0x280 <= f.length, "Postbox: entry is not in a whole last section");
+    const rva = out.readUInt32LE(raw + 0x40);
+    refuse(rva < va, "Postbox: the stored entry RVA lies outside the restored image");
+    out.writeUInt32LE(rva, o + 16);
+    out.writeUInt32LE(out.readUInt32LE(raw + 0x44), o + 64); // CheckSum
+    out.writeUInt32LE(va, o + 56);
+    out.fill(0, s, s + 40);
+    out.writeUInt16LE(nsec - 1, pe + 6);
+    return out.subarray(0, raw);
+  },
+  "Win95.Cinder.A": (f) => {
+    const out = Buffer.from(f);
+    const pe = out.readUInt32LE(0x3c);
+    const o = pe + 24;
+    const at = classify(f, "x.exe").anchors.entry;
+    refuse(at !== undefined && at + 0x140 <= f.length, "Cinder: body out of range");
+    const sh = f.readUInt32LE(at + 0x4c);
+    refuse(sh >= o && sh + 40 <= out.readUInt32LE(o + 60), "Cinder: the stored section header is not in the PE headers");
+    const rva = f.readUInt32LE(at + 0x40);
+    refuse(rva < out.readUInt32LE(o + 56), "Cinder: the stored entry RVA lies outside the image");
+    out.writeUInt32LE(rva, o + 16);
+    out.writeUInt32LE(f.readUInt32LE(at + 0x44), o + 64); // CheckSum
+    out.writeUInt32LE(f.readUInt32LE(at + 0x48), sh + 8); // VirtualSize
+    out.fill(0, at, at + 0x140);
+    return out;
+  },
+  "Riskware.RemoteRun.A": () => REMOVE,
 };
 
 /** PE CheckSum, written apart from the generator's: plain sum of the u16 words, folded at the end. */
@@ -2267,7 +2504,7 @@ function verify(dir) {
     if (!want.length && outcomes.length) problems.push(`${s.path}: a clean sample with ${outcomes[0]}`);
     if (want.length && !outcomes.length && !s.path.startsWith("infected/containers/")) problems.push(`${s.path}: detected, but no original / removed / unclean`);
     if (s.path.startsWith("damaged/") !== Boolean(s.unclean)) problems.push(`${s.path}: unclean samples are exactly those under damaged/`);
-    if (/\.(exe)$/.test(s.path) && (s.path.startsWith("clean/") || /^infected\/(pesection-a|dropper-a)\//.test(s.path))) {
+    if (/\.(exe)$/.test(s.path) && (s.path.startsWith("clean/") || /^infected\/(pesection-a|dropper-a|postbox-a|cinder-a|remoterun-a)\//.test(s.path))) {
       const t = classify(b, s.path).types;
       if ((t.has("pe32") || t.has("pe64")) && b.readUInt32LE(b.readUInt32LE(0x3c) + 88) !== checksumOfPE(b)) problems.push(`${s.path}: PE CheckSum is wrong`);
     }

@@ -2,11 +2,12 @@
 // Writes the committed JSON Schemas from their single source (the zod definitions).
 // Run after `npm run build`; test/schemas.test.ts fails when the committed files are stale.
 import { writeFileSync } from "node:fs";
-import { recordFileJsonSchema } from "@tgvx/records";
+import { recordFileJsonSchema, stencilFileJsonSchema } from "@tgvx/records";
 import { acknowledgedLossesJsonSchema, sampleManifestJsonSchema } from "@tgvx/harness";
 
 export const SCHEMAS = {
   "schemas/records.schema.json": recordFileJsonSchema,
+  "schemas/stencils.schema.json": stencilFileJsonSchema,
   "schemas/sample-manifest.schema.json": sampleManifestJsonSchema,
   "schemas/acknowledged-losses.schema.json": acknowledgedLossesJsonSchema,
 };

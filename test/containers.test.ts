@@ -14,7 +14,7 @@ let engine: Engine;
 
 beforeAll(async () => {
   const r = await compileSources(await readSources(await findRecordFiles(["db-src"], root), root));
-  engine = await Engine.load(r.bytes!);
+  engine = await Engine.load(r.bytes!, { allowUnsigned: true });
 });
 
 describe("recursion", () => {

@@ -37,7 +37,7 @@ async function engineFor(clean: string | undefined): Promise<Engine> {
 ${clean ? `    clean:\n${clean}` : ""}`;
   const r = await compileSources([{ path: "t.yaml", text: yaml }]);
   expect(r.diagnostics).toEqual([]);
-  return Engine.load(r.bytes!);
+  return Engine.load(r.bytes!, { allowUnsigned: true });
 }
 
 const restore = '      - com-tail: { from: "code + 0x20" }\n';
@@ -84,7 +84,7 @@ describe("engine.clean", () => {
 
   it("cleans an object carrying two infections, outermost first, whatever order they are found in", async () => {
     const r = await compileSources(await readSources(await findRecordFiles(["db-src"], root), root));
-    const engine = await Engine.load(r.bytes!);
+    const engine = await Engine.load(r.bytes!, { allowUnsigned: true });
     const sample = (p: string) => readFileSync(join(root, "samples", p));
     const trailer = sample("infected/trailer-a/script.sh");
     const trailerBody = trailer.subarray(trailer.length - 0x1a0);

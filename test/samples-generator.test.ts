@@ -112,7 +112,7 @@ describe("samples/generate.mjs", () => {
     }
     expect(problems).toEqual([]);
     const names = (pick: (s: Sample) => boolean) => [...new Set(samples.filter(pick).flatMap((s) => s.detect))].sort();
-    expect(names((s) => s.removed === true)).toEqual(["Test.EICAR.68", "Win32.Dropper.A"]);
+    expect(names((s) => s.removed === true)).toEqual(["Riskware.RemoteRun.A", "Test.EICAR.68", "Win32.Dropper.A"]);
     expect(names((s) => s.unclean !== undefined)).toEqual(["DOS.Exetail.A", "DOS.Headstone.A", "DOS.Tailgate.A"]);
   });
 

@@ -37,6 +37,17 @@ export class Rng {
   pick(arr) {
     return arr[Math.floor(this.float() * arr.length)];
   }
+  /** Skewed pick: low indices are more popular (index ~ n * u^k). */
+  skewed(arr, k = 2) {
+    return arr[Math.floor(arr.length * this.float() ** k)];
+  }
+  /** Pick from [value, weight] pairs. */
+  weighted(pairs) {
+    const total = pairs.reduce((s, [, w]) => s + w, 0);
+    let x = this.float() * total;
+    for (const [v, w] of pairs) if ((x -= w) < 0) return v;
+    return pairs[pairs.length - 1][0];
+  }
   shuffle(arr) {
     for (let i = arr.length - 1; i > 0; i--) {
       const j = Math.floor(this.float() * (i + 1));

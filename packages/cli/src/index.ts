@@ -9,8 +9,14 @@ import { register as decompile } from "./commands/decompile.js";
 import { register as diff } from "./commands/diff.js";
 import { register as history } from "./commands/history.js";
 import { register as info } from "./commands/info.js";
+import { register as lint } from "./commands/lint.js";
+import { register as fmt } from "./commands/fmt.js";
+import { register as keygen } from "./commands/keygen.js";
+import { register as patch } from "./commands/patch.js";
+import { register as release } from "./commands/release.js";
 import { register as scan } from "./commands/scan.js";
 import { register as test } from "./commands/test.js";
+import { register as update } from "./commands/update.js";
 import { Exit, UserError } from "./io.js";
 
 export const VERSION = "0.1.0";
@@ -27,7 +33,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const r of [compile, info, decompile, scan, clean, test, history, diff]) r(program);
+  for (const r of [lint, fmt, compile, info, decompile, scan, clean, test, history, diff, keygen, release, patch, update]) r(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

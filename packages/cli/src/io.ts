@@ -1,9 +1,9 @@
 /** File and output helpers shared by the commands. */
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { replaceFileAtomic } from "@tgvx/engine/node";
 
 /** Exit codes scripts can trust, as clamscan's. */
 export const Exit = { clean: 0, found: 1, error: 2 } as const;
@@ -13,26 +13,13 @@ export class UserError extends Error {
   override readonly name = "UserError";
 }
 
-/** Write through a temp file in the same folder, fsync, then rename: readers never see half a file. */
+/**
+ * Write through a temp file in the same folder, fsync, read back, then rename (`replaceFileAtomic`
+ * from `@tgvx/engine/node`): readers never see half a file; an existing file keeps its mode.
+ */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(resolve(path)), { recursive: true });
-  const tmp = join(dirname(resolve(path)), `.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx");
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
+  await replaceFileAtomic(path, typeof data === "string" ? new TextEncoder().encode(data) : data);
 }
 
 /** The repository (or installation) root: where `npm run main` leaves build/main.tgvxdb. */

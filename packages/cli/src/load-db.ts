@@ -1,9 +1,44 @@
-/** Opening a database file for a command, with the engine's refusal turned into a user message. */
+/**
+ * Opening a database file for a command, with the engine's refusal turned into a user message,
+ * and the CLI's signature policy:
+ *   - no trusted key configured (no --trusted-key, no $TGVX_TRUSTED_KEYS): development mode; any
+ *     intact database loads, and one warning line on stderr says its signature was not checked;
+ *   - trusted keys configured: only databases signed by one of them load; --allow-unsigned also
+ *     accepts an unsigned one, with the warning.
+ */
 import { readFile } from "node:fs/promises";
-import { DatabaseError, Engine } from "@tgvx/engine";
+import { Option } from "commander";
+import { DatabaseError, Engine, type LoadOptions } from "@tgvx/engine";
+import { readTrustedKeys } from "./key-files.js";
 import { resolveDbPath, UserError } from "./io.js";
 
-export async function loadEngine(given: string | undefined): Promise<{ engine: Engine; path: string }> {
+/** The signature options of commands that use a database (`addOption` each). */
+export interface TrustCliOptions {
+  trustedKey?: string[];
+  allowUnsigned?: boolean;
+}
+
+export function trustedKeyOption(): Option {
+  return new Option(
+    "--trusted-key <file>",
+    "accept only databases signed by this public key (KEY.pub from `tgvx keygen`); repeat for several (default: $TGVX_TRUSTED_KEYS, files separated by ':'). Without any, a database loads unchecked, with a warning (development)",
+  ).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+}
+
+export function allowUnsignedOption(): Option {
+  return new Option("--allow-unsigned", "with a trusted key: still accept an unsigned (development) database, with a warning");
+}
+
+const HINT: Partial<Record<DatabaseError["code"], string>> = {
+  UNSIGNED: "; add --allow-unsigned to use it anyway",
+  UNTRUSTED_KEY: "; give the publisher's public key with --trusted-key",
+};
+
+/**
+ * Read and load the database a command uses. `trust` undefined: an inspecting command (info,
+ * decompile), which loads any intact database silently; otherwise the policy above.
+ */
+export async function loadEngine(given: string | undefined, trust?: TrustCliOptions): Promise<{ engine: Engine; path: string }> {
   const path = resolveDbPath(given);
   let bytes: Uint8Array;
   try {
@@ -11,10 +46,25 @@ export async function loadEngine(given: string | undefined): Promise<{ engine: E
   } catch (err) {
     throw new UserError(`cannot read database ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
   }
+  const keys = trust ? (await readTrustedKeys(trust.trustedKey)).keys : [];
+  const options: LoadOptions = keys.length ? { trustedKeys: keys, allowUnsigned: !!trust?.allowUnsigned } : { allowUnsigned: true };
+  let engine: Engine;
   try {
-    return { engine: await Engine.load(bytes), path };
+    engine = await Engine.load(bytes, options);
   } catch (err) {
-    if (err instanceof DatabaseError) throw new UserError(`database ${path} refused (${err.code}): ${err.message}`);
+    if (err instanceof DatabaseError) throw new UserError(`database ${path} refused (${err.code}): ${err.message}${HINT[err.code] ?? ""}`);
     throw err;
   }
+  if (trust) {
+    const t = engine.trust;
+    if (t.signature === "unsigned")
+      process.stderr.write(
+        keys.length
+          ? `tgvx: warning: ${path} is not signed: accepted because of --allow-unsigned (development database)\n`
+          : `tgvx: warning: ${path} is not signed: used without any signature check (development database); give --trusted-key KEY.pub or set TGVX_TRUSTED_KEYS to accept only signed releases\n`,
+      );
+    else if (t.signature === "not-checked")
+      process.stderr.write(`tgvx: warning: ${path} is signed by key ${t.keyId}, but no trusted key was given: its signature was not checked; give --trusted-key KEY.pub or set TGVX_TRUSTED_KEYS\n`);
+  }
+  return { engine, path };
 }

@@ -2,25 +2,35 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { encodeDatabase } from "@tgvx/engine";
-import { hasErrors, loadRecordSet, sortDiagnostics, type Diagnostic, type LoadedRecord, type SourceText } from "@tgvx/records";
+import { hasErrors, loadRecordSet, loadStencilSet, sortDiagnostics, splitDocuments, type Diagnostic, type LoadedRecord, type LoadedStencil, type SourceText } from "@tgvx/records";
 import { recordsToImage, type ImageOptions } from "./records-to-image.js";
+import { stencilToImage } from "./stencil-to-image.js";
 
 export interface CompileResult {
   /** Undefined when an error was found. */
   bytes?: Uint8Array;
   records: LoadedRecord[];
+  stencils: LoadedStencil[];
   diagnostics: Diagnostic[];
   files: number;
 }
 
+/**
+ * Compile sources: each YAML document is records (`records:`) or a stencil (`stencil:`), so a
+ * decompiled database (one stream of documents) compiles back as it is.
+ */
 export async function compileSources(sources: readonly SourceText[], options: ImageOptions = {}): Promise<CompileResult> {
-  const { records, diagnostics } = loadRecordSet(sources);
-  if (hasErrors(diagnostics)) return { records, diagnostics, files: sources.length };
+  const parts = sources.flatMap((s) => splitDocuments(s));
+  const { records, diagnostics } = loadRecordSet(parts.filter((p) => p.kind === "records").map((p) => p.source));
+  const { stencils, diagnostics: stencilProblems } = loadStencilSet(parts.filter((p) => p.kind === "stencil").map((p) => p.source));
+  diagnostics.push(...stencilProblems);
+  sortDiagnostics(diagnostics);
+  if (hasErrors(diagnostics)) return { records, stencils, diagnostics, files: sources.length };
   const { image, diagnostics: scriptProblems } = recordsToImage(records, options);
   diagnostics.push(...scriptProblems);
-  if (hasErrors(scriptProblems)) return { records, diagnostics: sortDiagnostics(diagnostics), files: sources.length };
-  const bytes = await encodeDatabase(image);
-  return { bytes, records, diagnostics, files: sources.length };
+  if (hasErrors(scriptProblems)) return { records, stencils, diagnostics: sortDiagnostics(diagnostics), files: sources.length };
+  const bytes = await encodeDatabase({ ...image, stencils: stencils.map((s) => stencilToImage(s.stencil)) });
+  return { bytes, records, stencils, diagnostics, files: sources.length };
 }
 
 const RECORD_FILE = /\.ya?ml$/i;
@@ -51,6 +61,31 @@ export async function findRecordFiles(paths: readonly string[], cwd = process.cw
       else throw err;
     }
   }
+  const shown = (p: string) => {
+    const rel = relative(cwd, p);
+    return rel && !rel.startsWith("..") ? rel : p;
+  };
+  return [...new Set(out.map(shown))].sort();
+}
+
+/** Stencil files (*.yaml) in the `stencils/` folders under the given directories, in sorted order. */
+export async function findStencilFiles(paths: readonly string[], cwd = process.cwd()): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, inStencils: boolean): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOTDIR") return; // a file given by name: found by findRecordFiles
+      throw err;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() && !e.name.startsWith(".")) await walk(p, inStencils || e.name === "stencils");
+      else if (inStencils && e.isFile() && RECORD_FILE.test(e.name)) out.push(p);
+    }
+  };
+  for (const p of paths) await walk(resolve(cwd, p), false);
   const shown = (p: string) => {
     const rel = relative(cwd, p);
     return rel && !rel.startsWith("..") ? rel : p;

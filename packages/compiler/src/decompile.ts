@@ -1,10 +1,12 @@
 /**
  * tgvxdb -> record YAML that compiles back to the identical bytes (given the same database
- * version and build time, which the header comment states).
+ * version and build time, which the header comment states). The stencils follow the records as
+ * further documents of the same stream (`---`, then `stencil:`), so one file or pipe holds all.
  */
 import type { Database } from "@tgvx/engine";
 import { Document, isMap, isScalar, isSeq, visit } from "yaml";
 import { decompileCleanScript } from "./clean-script.js";
+import { stencilToSpec } from "./stencil-to-image.js";
 
 const HEX_KEYS = new Set(["id", "offset", "length", "crc", "at"]);
 
@@ -44,9 +46,20 @@ export function decompileToYaml(db: Database): string {
     },
   });
   const i = db.info;
+  const stencils = db.stencils();
   const head = [
-    `# Decompiled from a tgvxdb: database version ${i.dbVersion}, ${i.recordCount} records, sha256 ${i.sha256}`,
+    `# Decompiled from a tgvxdb: database version ${i.dbVersion}, ${i.recordCount} records${stencils.length ? `, ${stencils.length} stencils` : ""}, sha256 ${i.sha256}`,
     `# Recompile with: tgvx compile FILE --db-version ${i.dbVersion}${i.buildTime ? ` --build-time ${i.buildTime}` : ""}`,
   ];
-  return `${head.join("\n")}\n${doc.toString({ lineWidth: 0 })}`;
+  const stencilDocs = stencils.map((s) => {
+    const d = new Document({ stencil: stencilToSpec(s) });
+    visit(d, {
+      Pair(_, pair) {
+        // Conditions and category switches on one line: when: { attributes: [mailer] }
+        if (isScalar(pair.key) && (pair.key.value === "when" || pair.key.value === "categories") && isMap(pair.value)) pair.value.flow = true;
+      },
+    });
+    return `---\n${d.toString({ lineWidth: 0 })}`;
+  });
+  return `${head.join("\n")}\n${doc.toString({ lineWidth: 0 })}${stencilDocs.join("")}`;
 }

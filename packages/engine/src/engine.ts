@@ -11,15 +11,26 @@ import type { ExtractContext, Extractor } from "./containers/container.js";
 import { gzipMembers } from "./containers/gzip.js";
 import { Budget, DEFAULT_LIMITS, LIMIT_NAMES, LimitReached, type LimitKind, type ScanLimits } from "./containers/limits.js";
 import { mailMembers } from "./containers/mail.js";
+import { mailPlaces, rewriteMail } from "./containers/mail-rewrite.js";
 import { rewriteTar, tarEntries, tarMembers } from "./containers/tar.js";
 import { gzipSync } from "fflate";
 import { readZipDirectory, readZipMember, zipMembers } from "./containers/zip.js";
 import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
+import { processObject, type ProcessOptions, type ProcessResult } from "./process-object.js";
+import { Policy, type Decision, type DecisionContext, type DetectionRef, type PolicyOptions } from "./resolve-action.js";
+import type { Stencil } from "./stencil.js";
+import { checkDatabaseTrust, type DatabaseTrust, type TrustOptions } from "./signature.js";
 import * as L from "./tgvxdb-layout.js";
 import { CATEGORY_NAMES, type CategoryName, type RecordType } from "./vocabulary.js";
 
-export interface LoadOptions {
+/**
+ * How a database is accepted: by default only when signed by one of `trustedKeys`
+ * (`allowUnsigned` is the development opt-out), intact, new enough, and with its modules present.
+ */
+export interface LoadOptions extends TrustOptions {
+  /** Refuse a database whose version is not above this one (VERSION_NOT_NEWER): updates only move forward. */
+  newerThan?: number;
   /**
    * Module names this engine provides (detection and processing modules). A database whose
    * records need a module outside this set is refused rather than silently half-used.
@@ -34,8 +45,12 @@ export interface ScanOptions {
   firstOnly?: boolean;
   /** Look inside archives: zip (also appended to executables), gzip, tar, bzip2 (INI Archives/Packed). Default true. */
   archives?: boolean;
+  /** Look inside compressed streams and self-extractors: gzip, bzip2, a zip appended to an executable (INI Packed). Default: as `archives`. */
+  packed?: boolean;
   /** Look inside e-mail and mbox files, decoding attachments (INI MailBases/MailPlain). Default true. */
   mail?: boolean;
+  /** Look inside mbox mailboxes (INI MailBases). Default: as `mail`. */
+  mailboxes?: boolean;
   /** Limits for this scan; the rest keep their defaults (`DEFAULT_LIMITS`). */
   limits?: Partial<ScanLimits>;
   /** Told of every object entered and left, with its path inside the top object. */
@@ -58,7 +73,8 @@ export interface ScanProfile {
 }
 
 export interface ScanReceiver {
-  enter?(path: readonly string[], types: FileTypeName[]): void;
+  /** `bytes` is the object itself (a view: copy what you keep). */
+  enter?(path: readonly string[], types: FileTypeName[], bytes: Uint8Array): void;
   leave?(path: readonly string[], detections: number): void;
 }
 
@@ -129,6 +145,8 @@ export interface CleanOptions {
   name?: string;
   /** Largest cleaned object allowed (default: twice the input plus 64 KiB). */
   maxOutput?: number;
+  /** Detections to act on; the others are left as found (a policy ignores them). Default: all. */
+  only?: (d: Detection) => boolean;
 }
 
 export type CleanResultCode = CleanErrorCode | "NO_SCRIPT" | "DAMAGED_RESULT" | "STILL_INFECTED" | "NOT_FULLY_SCANNED" | "PACKAGE_NOT_SUPPORTED" | "MEMBER_NOT_CLEANED";
@@ -162,14 +180,27 @@ export class Engine {
   private readonly stamps: Uint32Array;
   private generation = 0;
 
-  private constructor(readonly db: Database) {
+  private constructor(
+    readonly db: Database,
+    /** How the database was trusted: signature verified, or accepted unsigned/unchecked under `allowUnsigned`. */
+    readonly trust: DatabaseTrust,
+  ) {
     this.crcs = new Float64Array(db.windowCount);
     this.stamps = new Uint32Array(db.windowCount);
   }
 
-  /** Verify and load a database. Throws `DatabaseError` when it cannot be used. */
+  /**
+   * Verify and load a database: intact (length, digest, structure), signed by a trusted key (or
+   * allowed unsigned), newer than `newerThan`, modules present. Throws `DatabaseError`.
+   */
   static async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<Engine> {
     const db = await openDatabase(bytes);
+    const trust = await checkDatabaseTrust(db, options);
+    if (options.newerThan !== undefined && db.info.dbVersion <= options.newerThan)
+      throw new DatabaseError(
+        "VERSION_NOT_NEWER",
+        `database version ${db.info.dbVersion} is not newer than the version in use (${options.newerThan}): updates only move forward; keep the current database`,
+      );
     const have = new Set(options.modules ?? []);
     const missing = db.modules().filter((m) => !have.has(m));
     if (missing.length)
@@ -177,11 +208,37 @@ export class Engine {
         "MISSING_MODULE",
         `database needs module${missing.length > 1 ? "s" : ""} ${missing.join(", ")} that this engine does not provide; update the engine`,
       );
-    return new Engine(db);
+    return new Engine(db, trust);
   }
 
   get info(): DatabaseInfo {
     return this.db.info;
+  }
+
+  /** The stencils shipped in the database, by name. */
+  get stencils(): readonly Stencil[] {
+    return this.db.stencils();
+  }
+
+  /**
+   * Resolve the control layers once: the stencil chosen, the user's INI control, the debug switch.
+   * Throws `PolicyError` for a stencil the database does not have; see `policy.warnings`.
+   */
+  policy(options: PolicyOptions = {}): Policy {
+    return new Policy(this.db, options);
+  }
+
+  /** What is done with one detection, and why (a trace through the five layers). */
+  decide(detection: DetectionRef, context: DecisionContext = {}, policy: Policy = this.policy()): Decision {
+    return policy.decide(detection, context);
+  }
+
+  /**
+   * Scan, decide every finding through the layers, and with `kill` carry the decisions out in
+   * memory (the input is never modified): see `ProcessResult.disposition` and `output`.
+   */
+  process(bytes: Uint8Array, options: ProcessOptions = {}): ProcessResult {
+    return processObject(this, bytes, options);
   }
 
   /**
@@ -226,9 +283,9 @@ export class Engine {
     out.stats.crcBytes += own.stats.crcBytes;
     for (const w of own.warnings) out.warnings.push({ ...w, path });
     out.detections.push(...own.detections);
-    options.receiver?.enter?.(path, own.types);
+    options.receiver?.enter?.(path, own.types, bytes);
     if (own.detections.length && options.firstOnly) state.stop = true;
-    const extract = state.stop ? undefined : this.extractorFor(own.types, options);
+    const extract = state.stop ? undefined : this.extractorFor(own.types, options, bytes);
     if (extract) {
       if (depth >= budget.limits.maxDepth) {
         out.limits.push({ path, kind: "depth", name: LIMIT_NAMES.depth, message: `containers nested deeper than ${budget.limits.maxDepth}` });
@@ -254,17 +311,26 @@ export class Engine {
     options.receiver?.leave?.(path, own.detections.length);
   }
 
-  private extractorFor(types: FileTypeName[], options: ScanOptions): Extractor | undefined {
+  private extractorFor(types: FileTypeName[], options: ScanOptions, bytes: Uint8Array): Extractor | undefined {
     const has = (t: FileTypeName) => types.includes(t);
-    if (options.archives !== false) {
-      // Formats identified by their first bytes go first: a tar or gzip holding a zip also ends
-      // with a zip's end record, which alone marks an appended (SFX) zip.
-      if (has("tar")) return tarMembers;
-      if (has("gzip")) return gzipMembers;
-      if (has("bzip2")) return bzip2Members;
-      if (has("zip")) return zipMembers;
+    const archives = options.archives !== false;
+    const packed = (options.packed ?? options.archives) !== false;
+    // Formats identified by their first bytes go first: a tar or gzip holding a zip also ends
+    // with a zip's end record, which alone marks an appended (SFX) zip.
+    if (has("tar")) {
+      if (archives) return tarMembers;
+    } else if (has("gzip")) {
+      if (packed) return gzipMembers;
+    } else if (has("bzip2")) {
+      if (packed) return bzip2Members;
+    } else if (has("zip")) {
+      const sfx = has("mz") || has("ne") || has("pe32") || has("pe64");
+      if (sfx ? packed : archives) return zipMembers;
     }
-    if (options.mail !== false && has("mail")) return mailMembers;
+    if (has("mail")) {
+      const mbox = bytes[0] === 0x46 && bytes[1] === 0x72 && bytes[2] === 0x6f && bytes[3] === 0x6d && bytes[4] === 0x20; // "From "
+      if ((mbox ? (options.mailboxes ?? options.mail) : options.mail) !== false) return mailMembers;
+    }
     return undefined;
   }
 
@@ -363,9 +429,10 @@ export class Engine {
       return full.verdict === "clean" ? { status: "clean", detections: [], steps } : this.cleanPackage(bytes, options, full);
     }
     const refuse = (reason: string, code: CleanResultCode): CleanResult => ({ status: "failed", detections: first.detections, steps, reason, code });
+    const keep = options.only ?? (() => true);
     let current = bytes;
     let scan = first;
-    for (let round = 0; scan.infected; round++) {
+    for (let round = 0; scan.detections.some(keep); round++) {
       if (round === MAX_CLEAN_ROUNDS)
         return refuse(`still detected as ${scan.detections.map((d) => d.name).join(", ")} after ${MAX_CLEAN_ROUNDS} cleaning rounds`, "STILL_INFECTED");
       // Infections stack: the outermost one must go first, and only its script will fit. Try each
@@ -373,6 +440,7 @@ export class Engine {
       let failure: { reason: string; code: CleanResultCode } | undefined;
       let next: { output: Uint8Array; scan: ScanResult } | undefined;
       for (const d of scan.detections) {
+        if (!keep(d)) continue;
         const row = this.db.findRow(d.id);
         const script = this.db.script(row);
         if (!script) {
@@ -484,11 +552,16 @@ export class Engine {
     return { status: "cleaned", detections, steps, output, members };
   }
 
-  /** The members of a package this engine can rebuild, or why it cannot. */
-  private openPackage(
+  /**
+   * @internal The members of a package this engine can rebuild, or why it cannot. E-mail is
+   * rewritten only when a policy asks (`process`, `withMail`): whether an attachment is stripped or
+   * the message discarded is the stencil's decision, not the record's.
+   */
+  openPackage(
     bytes: Uint8Array,
     types: FileTypeName[],
     name: string,
+    withMail = false,
   ): string | { members: { name: string; read(): Uint8Array | string }[]; rebuild(changes: ReadonlyMap<number, MemberChange>): Uint8Array; canDrop: boolean } {
     const budget = new Budget({ ...DEFAULT_LIMITS });
     if (types.includes("tar")) {
@@ -527,6 +600,10 @@ export class Engine {
         rebuild: (changes) => rewriteZip(bytes, changes),
         canDrop: true,
       };
+    }
+    if (withMail && types.includes("mail")) {
+      const members = mailPlaces(bytes);
+      return { members: members.map((m) => ({ name: m.name, read: () => m.bytes })), rebuild: (changes) => rewriteMail(bytes, changes), canDrop: true };
     }
     return `cleaning inside ${types.join("+") || "this kind of"} files is not supported yet`;
   }

@@ -5,12 +5,16 @@
  */
 import { decodeScript, ScriptFormatError, type ScriptOp } from "./clean-bytecode.js";
 import { DatabaseError } from "./errors.js";
-import { ANCHOR_NAMES, FILE_TYPE_NAMES, type AnchorName, type FileTypeName } from "./file-type.js";
+import { ANCHOR_NAMES, FILE_TYPE_NAMES, FileType, type AnchorName, type FileTypeName } from "./file-type.js";
 import { sha256, toHex } from "./sha256.js";
+import type { Stencil, StencilRule } from "./stencil.js";
 import * as L from "./tgvxdb-layout.js";
 import {
+  ACTION_NAMES,
   ATTRIBUTE_NAMES,
   CATEGORY_NAMES,
+  CONTEXT_NAMES,
+  FALLBACK_NAMES,
   STATUS_NAMES,
   attributeNames,
   type AttributeName,
@@ -32,7 +36,10 @@ export interface DatabaseInfo {
   recordCount: number;
   /** Seconds since the epoch, 0 when the build was not stamped. */
   buildTime: number;
+  /** Carries a signature block (a key id and a signature); whether it verifies is checked on `Engine.load`. */
   signed: boolean;
+  /** The signing key's id (16 hex digits) when signed. */
+  keyId?: string;
   fileLength: number;
   sha256: string;
   sections: SectionInfo[];
@@ -83,6 +90,8 @@ export class Database {
   readonly keyCount: number;
   readonly candCount: number;
   private readonly strLen: number;
+  private readonly stnc: SectionInfo | undefined;
+  private stencilList: Stencil[] | undefined;
 
   /** @internal Use `openDatabase`. */
   constructor(
@@ -105,6 +114,13 @@ export class Database {
     this.probeCount = s("PROB").count;
     this.keyCount = s("KEYS").count;
     this.candCount = s("CAND").count;
+    this.stnc = info.sections.find((x) => x.name === "STNC");
+  }
+
+  /** The stencils shipped in the database (STNC), sorted by name; checked on open. */
+  stencils(): Stencil[] {
+    this.stencilList ??= this.stnc ? decodeStencils(this, this.stnc) : [];
+    return this.stencilList;
   }
 
   /** @internal String at a ref (bounds were checked on open). */
@@ -243,8 +259,15 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
       "CHECKSUM_MISMATCH",
       `database checksum mismatch: content SHA-256 is ${toHex(digest)} but the header says ${toHex(stored)}; the file is corrupt, download or compile it again`,
     );
-  if (!(v.getUint32(L.H_FLAGS, true) & L.FLAG_SIGNED) && bytes.subarray(L.H_SIGNATURE, L.COVERED_FROM).some((b) => b !== 0))
-    fail("CHECKSUM_MISMATCH", "database header is damaged: an unsigned database carries signature bytes; download or compile it again");
+  // The signature block is outside the digest: it is checked against trusted keys on load
+  // (signature.ts); here only that it is whole: a key id and a signature, or neither.
+  const keyIdBytes = bytes.subarray(L.H_KEY_ID, L.H_KEY_ID + L.KEY_ID_SIZE);
+  const signed = keyIdBytes.some((b) => b !== 0);
+  const hasSignature = bytes.subarray(L.H_SIGNATURE, L.H_SIGNATURE + L.SIGNATURE_SIZE).some((b) => b !== 0);
+  if (!signed && hasSignature)
+    fail("CHECKSUM_MISMATCH", "database header is damaged: it carries signature bytes but no key id; download or compile it again");
+  if (signed && !hasSignature)
+    fail("CHECKSUM_MISMATCH", `database header is damaged: it names signing key ${toHex(keyIdBytes)} but carries no signature; download it again`);
   const format = v.getUint16(L.H_FORMAT_VERSION, true);
   if (format !== L.FORMAT_VERSION)
     fail("UNSUPPORTED_FORMAT", `database format version ${format}; this engine reads version ${L.FORMAT_VERSION}: update the engine or build the database for it`);
@@ -272,6 +295,7 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
   const sizes: Record<string, number> = { RECS: L.ROW_SIZE, WINS: L.WIN_SIZE, PROB: L.PROBE_SIZE, KEYS: L.KEY_SIZE, CAND: 4 };
   for (const name of L.SECTION_ORDER) {
     const s = sections.find((x) => x.name === name);
+    if (!s && L.OPTIONAL_SECTIONS.has(name)) continue;
     if (!s) fail("MALFORMED", `required section ${name} is missing`);
     const size = sizes[name];
     if (size && s.length !== s.count * size)
@@ -284,7 +308,8 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
     dbVersion: v.getUint32(L.H_DB_VERSION, true),
     recordCount,
     buildTime,
-    signed: (v.getUint32(L.H_FLAGS, true) & L.FLAG_SIGNED) !== 0,
+    signed,
+    ...(signed ? { keyId: toHex(keyIdBytes) } : {}),
     fileLength: bytes.length,
     sha256: toHex(digest),
     sections,
@@ -298,7 +323,85 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
   info.keyCount = db.keyCount;
   if (db.recordCount !== recordCount) fail("MALFORMED", `header says ${recordCount} records, RECS holds ${db.recordCount}`);
   checkCrossReferences(db);
+  db.stencils();
   return db;
+}
+
+/** Every stencil and rule of STNC, with every code, bit set and string checked (MALFORMED otherwise). */
+function decodeStencils(db: Database, section: SectionInfo): Stencil[] {
+  const v = db.view;
+  const count = section.count;
+  const rulesAt = count * L.STENCIL_SIZE;
+  if (rulesAt > section.length || (section.length - rulesAt) % L.RULE_SIZE)
+    fail("MALFORMED", `section STNC is ${section.length} bytes: not ${count} stencil entries followed by whole rules`);
+  const ruleTotal = (section.length - rulesAt) / L.RULE_SIZE;
+  const str = (ref: number, where: string, optional = false): string => {
+    if (ref === L.NONE && optional) return "";
+    const err = ref === L.NONE ? "missing string" : db.checkString(ref);
+    if (err) fail("MALFORMED", `${where}: ${err}`);
+    return db.string(ref)!;
+  };
+  const action = (code: number, where: string, fallbackOnly: boolean) => {
+    const name = ACTION_NAMES[code];
+    if (!name || (fallbackOnly && !(FALLBACK_NAMES as readonly string[]).includes(name))) fail("MALFORMED", `${where}: action code ${code}`);
+    return name;
+  };
+  const names = <T extends string>(list: readonly T[], b: number, where: string): T[] | undefined => {
+    if (b >>> list.length) fail("MALFORMED", `${where}: unknown bits 0x${b.toString(16)}`);
+    const out = list.filter((_, i) => (b >>> i) & 1);
+    return out.length ? out : undefined;
+  };
+  const out: Stencil[] = [];
+  let nextRule = 0;
+  for (let i = 0; i < count; i++) {
+    const o = section.offset + i * L.STENCIL_SIZE;
+    const where = `stencil ${i}`;
+    const name = str(v.getUint32(o + L.S_NAME, true), where);
+    const first = v.getUint32(o + L.S_FIRST_RULE, true);
+    const n = v.getUint16(o + L.S_RULE_COUNT, true);
+    if (first !== nextRule || first + n > ruleTotal) fail("MALFORMED", `stencil ${name}: rules ${first}..${first + n} of ${ruleTotal} are not the next run`);
+    nextRule = first + n;
+    if (out.length && out[out.length - 1].name >= name) fail("MALFORMED", `stencil ${name}: stencils are not sorted by unique name`);
+    const stencil: Stencil = { name, description: str(v.getUint32(o + L.S_DESCRIPTION, true), `stencil ${name}`, true), rules: [] };
+    const fb = v.getUint8(o + L.S_FALLBACK);
+    if (fb !== L.NO_ACTION) stencil.fallback = action(fb, `stencil ${name} fallback`, true) as Stencil["fallback"];
+    const on = v.getUint16(o + L.S_CATEGORIES_ON, true);
+    const off = v.getUint16(o + L.S_CATEGORIES_OFF, true);
+    if (on & off) fail("MALFORMED", `stencil ${name}: a category is switched both on and off`);
+    const categories: NonNullable<Stencil["categories"]> = {};
+    for (const c of names(CATEGORY_NAMES, on, `stencil ${name} categories`) ?? []) categories[c] = true;
+    for (const c of names(CATEGORY_NAMES, off, `stencil ${name} categories`) ?? []) categories[c] = false;
+    if (Object.keys(categories).length) stencil.categories = categories;
+    for (let r = first; r < first + n; r++) {
+      const u = section.offset + rulesAt + r * L.RULE_SIZE;
+      const rw = `stencil ${name} rule ${r - first}`;
+      const when: StencilRule["when"] = {};
+      const set = <K extends keyof StencilRule["when"]>(k: K, value: StencilRule["when"][K] | undefined) => {
+        if (value !== undefined) when[k] = value;
+      };
+      set("attributes", names(ATTRIBUTE_NAMES, v.getUint32(u + L.U_ATTRIBUTES_ALL, true), rw));
+      set("anyAttributes", names(ATTRIBUTE_NAMES, v.getUint32(u + L.U_ATTRIBUTES_ANY, true), rw));
+      set("notAttributes", names(ATTRIBUTE_NAMES, v.getUint32(u + L.U_ATTRIBUTES_NONE, true), rw));
+      set("categories", names(CATEGORY_NAMES, v.getUint16(u + L.U_CATEGORIES, true), rw));
+      const ft = v.getUint32(u + L.U_FILETYPES, true);
+      set("filetypes", names(FILE_TYPE_NAMES, ft, rw)?.filter((t) => ft & FileType[t]));
+      set("in", names(CONTEXT_NAMES, v.getUint8(u + L.U_CONTEXTS), rw));
+      const pat = str(v.getUint32(u + L.U_NAMES, true), rw, true);
+      if (pat) set("names", pat.split(","));
+      const rule: StencilRule = {
+        name: str(v.getUint32(u + L.U_NAME, true), rw),
+        when,
+        action: action(v.getUint8(u + L.U_ACTION), rw, false),
+        reason: str(v.getUint32(u + L.U_REASON, true), rw),
+      };
+      const rfb = v.getUint8(u + L.U_FALLBACK);
+      if (rfb !== L.NO_ACTION) rule.fallback = action(rfb, `${rw} fallback`, true) as StencilRule["fallback"];
+      stencil.rules.push(rule);
+    }
+    out.push(stencil);
+  }
+  if (nextRule !== ruleTotal) fail("MALFORMED", `section STNC holds ${ruleTotal} rules but its stencils name ${nextRule}`);
+  return out;
 }
 
 /** Every reference inside the database points where it may, so scans never read out of bounds. */

@@ -1,11 +1,43 @@
 /**
  * @tgvx/engine — the embeddable core: the tgvxdb layout (reader and writer), database
- * verification, file-type recognition and anchors, and detection. No Node API is used here,
- * so it runs unchanged in browsers and workers.
+ * verification and ed25519 signatures against trusted keys, the patch format and applying
+ * patches, a live engine that swaps databases, file-type recognition and anchors, and detection.
+ * No Node API is used here, so it runs unchanged in browsers and workers.
  */
 export { DEFAULT_LIMITS, type LimitKind, type ScanLimits } from "./containers/limits.js";
 export { Engine, type LimitHit, type PathWarning, type ScanReceiver, type CleanOptions, type CleanResult, type CleanResultCode, type CleanStep, type Detection, type LoadOptions, type ScanOptions, type ScanProfile, type ScanResult, type ScanStats } from "./engine.js";
-export { DatabaseError, type DatabaseErrorCode } from "./errors.js";
+export { DatabaseError, PatchError, type DatabaseErrorCode, type PatchErrorCode } from "./errors.js";
+export {
+  KeyFormatError,
+  formatPrivateKey,
+  formatPublicKey,
+  fromBase64,
+  keyIdOf,
+  parsePrivateKeyText,
+  parsePublicKey,
+  toBase64,
+  toPublicKey,
+  type KeyFormatErrorCode,
+  type PublicKey,
+  type TrustedKey,
+} from "./keys.js";
+export {
+  DATABASE_SIGNATURE_CONTEXT,
+  PATCH_SIGNATURE_CONTEXT,
+  checkDatabaseTrust,
+  checkHeaderSignature,
+  signedMessage,
+  toPublicKeys,
+  verifyEd25519,
+  type DatabaseTrust,
+  type SignatureCheck,
+  type TrustOptions,
+} from "./signature.js";
+export { EngineHolder, type SwapResult } from "./engine-holder.js";
+export { databaseImage, recordImage } from "./database-image.js";
+export { applyPatch, applyPatches, type AppliedPatch, type PatchOptions, type PatchResult } from "./apply-patch.js";
+export { canonicalJson, encodePatch, encodePatchRecord, type PatchBase, type PatchContent, type PatchTarget, type RecordPut } from "./patch-to-binary.js";
+export { readPatchBody, readPatchInfo, type PatchBody, type PatchInfo } from "./patch-from-binary.js";
 export { Database, openDatabase, storedDigest, type DatabaseInfo, type RecordView, type SectionInfo } from "./from-binary.js";
 export { encodeDatabase, type DatabaseImage, type DetectImage, type RecordImage, type WindowImage } from "./to-binary.js";
 export {
@@ -22,7 +54,7 @@ export {
   type ObjectWarning,
 } from "./file-type.js";
 export { crc32 } from "./crc32.js";
-export { sha256, toHex } from "./sha256.js";
+export { fromHex, sha256, toHex } from "./sha256.js";
 export {
   ATTRIBUTE_NAMES,
   CATEGORY_NAMES,
@@ -35,7 +67,8 @@ export {
   type RecordType,
   type StatusName,
 } from "./vocabulary.js";
-export { FORMAT_VERSION, HEADER_SIZE, MAGIC } from "./tgvxdb-layout.js";
+export { COVERED_FROM, FORMAT_VERSION, HEADER_SIZE, H_DIGEST, H_KEY_ID, H_SIGNATURE, KEY_ID_SIZE, MAGIC, SIGNATURE_SIZE } from "./tgvxdb-layout.js";
+export { PATCH_FORMAT_VERSION, PATCH_HEADER_SIZE, PATCH_MAGIC } from "./tgvxpatch-layout.js";
 export {
   BINARY,
   Ex,
@@ -56,3 +89,51 @@ export {
   type VariableName,
 } from "./clean-bytecode.js";
 export { CleanError, runScript, type CleanErrorCode, type ScriptContext, type ScriptLimits, type ScriptOutcome } from "./clean-vm.js";
+// High-granularity control: the action vocabulary, stencils, resolution through the five layers, INI, the SDK.
+export {
+  ACTION_NAMES,
+  CONTEXT_NAMES,
+  FALLBACK_NAMES,
+  LAYER_NAMES,
+  type ActionName,
+  type ContextName,
+  type FallbackName,
+  type LayerName,
+} from "./vocabulary.js";
+export { NAME_PATTERN_PATTERN, STENCIL_NAME_PATTERN, matchName, type Stencil, type StencilCondition, type StencilRule } from "./stencil.js";
+export {
+  Policy,
+  PolicyError,
+  formatDecision,
+  formatTrace,
+  parseDebugSwitch,
+  type DebugSwitch,
+  type Decision,
+  type DecisionContext,
+  type DetectionRef,
+  type PolicyErrorCode,
+  type PolicyOptions,
+  type PolicyWarning,
+  type TraceStep,
+} from "./resolve-action.js";
+export {
+  CODE_EXTENSIONS,
+  INFECTED_ACTION_CODES,
+  LIMIT_KEYS,
+  SCAN_KEYS,
+  fileExcludedBy,
+  formatIniDiagnostic,
+  iniScanOptions,
+  parseIni,
+  type IniConfig,
+  type IniDiagnostic,
+  type IniDiagnosticCode,
+  type IniParseResult,
+  type IniScanSettings,
+  type Setting,
+  type UserControl,
+} from "./ini.js";
+export { processObject, type ActionOutcome, type ActionReport, type Fate, type ProcessOptions, type ProcessReceiver, type ProcessResult } from "./process-object.js";
+export { ScanParamsSchema, SdkError, SdkOptionsSchema, TgvxSdk, createSdk, type ScanParams, type SdkErrorCode, type SdkOptions, type SdkReceiver, type SdkScanResult } from "./sdk.js";
+export { sha256HexSync } from "./sha256-sync.js";
+export { HEURISTIC_NAMES, analyzeCode, type HeuristicFinding } from "./heuristics.js";

@@ -11,3 +11,11 @@ export function toHex(bytes: Uint8Array): string {
   for (const b of bytes) s += b.toString(16).padStart(2, "0");
   return s;
 }
+
+/** Bytes of a hex string of exactly `size` bytes; throws RangeError naming `what` otherwise. */
+export function fromHex(hex: string, size: number, what = "hex value"): Uint8Array {
+  if (hex.length !== size * 2 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`${what}: expected ${size * 2} hex digits, got "${hex}"`);
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

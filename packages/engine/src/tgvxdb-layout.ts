@@ -4,10 +4,14 @@
  *
  *   header (160 bytes)
  *     0   magic "TGVXDB\x1a\n"
- *     8   SHA-256 of bytes [COVERED_FROM, fileLength)
- *     40  ed25519 signature over the digest (zeros when unsigned)
+ *     8   SHA-256 of bytes [COVERED_FROM, fileLength): the content digest, the database's identity
+ *     40  ed25519 signature of "tgvxdb signature v1\0" + the digest (zeros when unsigned; see
+ *         signature.ts)
  *     104 key id: first 8 bytes of SHA-256(public key) (zeros when unsigned)
- *     112 u16 format version, u16 header size, u32 flags, u32 database version,
+ *         A database is signed when its key id is not zero. Signing writes only these 72 bytes,
+ *         outside the digest, so a signed release and the unsigned build of the same records have
+ *         the same content SHA-256 (no flag records it: a flag would sit inside the digest).
+ *     112 u16 format version, u16 header size, u32 flags (none defined, 0), u32 database version,
  *         u32 record count, u32 build time lo, u32 build time hi (seconds, 0 = none),
  *         u32 file length, u32 section count, u32 section table offset, 12 reserved bytes
  *   section table: per section u32 tag, u32 offset, u32 length, u32 item count
@@ -21,6 +25,10 @@
  *     STRS  strings: u32 byte length + UTF-8, referred to by byte offset
  *     SCRP  cleaning scripts (see clean-bytecode.ts), referred to by byte offset; identical
  *           scripts are stored once
+ *     STNC  stencils (see stencil.ts), optional: item count = stencils, sorted by name; first the
+ *           stencil entries (STENCIL_SIZE bytes each), then every stencil's rules in order
+ *           (RULE_SIZE bytes each); a stencil names its run of rules. Strings live in STRS.
+ *           Written only when there are stencils; a database without it has none.
  */
 
 export const MAGIC = Uint8Array.of(0x54, 0x47, 0x56, 0x58, 0x44, 0x42, 0x1a, 0x0a);
@@ -42,7 +50,8 @@ export const H_FILE_LENGTH = 136;
 export const H_SECTION_COUNT = 140;
 export const H_SECTION_TABLE = 144;
 
-export const FLAG_SIGNED = 1;
+export const SIGNATURE_SIZE = 64;
+export const KEY_ID_SIZE = 8;
 
 export const SECTION_ENTRY_SIZE = 16;
 export const MAX_SECTIONS = 64;
@@ -62,10 +71,13 @@ export const Section = {
   CAND: tag("CAND"),
   STRS: tag("STRS"),
   SCRP: tag("SCRP"),
+  STNC: tag("STNC"),
 } as const;
 export type SectionName = keyof typeof Section;
 /** Order sections are written in. */
-export const SECTION_ORDER: readonly SectionName[] = ["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS", "SCRP"];
+export const SECTION_ORDER: readonly SectionName[] = ["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS", "SCRP", "STNC"];
+/** Sections added after format 1 shipped: written only when they have content, read as empty when absent. */
+export const OPTIONAL_SECTIONS: ReadonlySet<SectionName> = new Set<SectionName>(["STNC"]);
 
 /** Record row. */
 export const ROW_SIZE = 64;
@@ -96,6 +108,33 @@ export const WIN_SIZE = 12; // u8 anchor, 3 zero bytes, i32 offset, u32 length
 export const PROBE_SIZE = 8; // u8 anchor, 3 zero bytes, i32 at
 export const KEY_SIZE = 8; // u32 key, u32 start in CAND
 export const MAX_PROBES = 0xffff;
+
+/** STNC stencil entry. */
+export const STENCIL_SIZE = 24;
+export const S_NAME = 0; // u32 string ref
+export const S_DESCRIPTION = 4; // u32 string ref
+export const S_FIRST_RULE = 8; // u32 index of its first rule
+export const S_RULE_COUNT = 12; // u16
+export const S_FALLBACK = 14; // u8 index in ACTION_NAMES (one of FALLBACK_NAMES), NO_ACTION = report
+export const S_CATEGORIES_ON = 16; // u16 bit set over CATEGORY_NAMES switched on
+export const S_CATEGORIES_OFF = 18; // u16 bit set switched off
+// 20..23 reserved, zero
+
+/** STNC rule entry; a zero bit set means "any". */
+export const RULE_SIZE = 40;
+export const U_NAME = 0; // u32 string ref
+export const U_REASON = 4; // u32 string ref
+export const U_ATTRIBUTES_ALL = 8; // u32 bit set over ATTRIBUTE_NAMES: all of them
+export const U_ATTRIBUTES_ANY = 12; // u32: at least one of them (0 = no condition)
+export const U_ATTRIBUTES_NONE = 16; // u32: none of them
+export const U_FILETYPES = 20; // u32 FileType bit set
+export const U_NAMES = 24; // u32 string ref: record-name patterns joined by ",", or NONE
+export const U_CATEGORIES = 28; // u16 bit set over CATEGORY_NAMES
+export const U_CONTEXTS = 30; // u8 bit set over CONTEXT_NAMES
+export const U_ACTION = 31; // u8 index in ACTION_NAMES
+export const U_FALLBACK = 32; // u8 index in ACTION_NAMES, or NO_ACTION
+// 33..39 reserved, zero
+export const NO_ACTION = 0xff;
 
 export function align8(n: number): number {
   return (n + 7) & ~7;

@@ -3,8 +3,10 @@
  * string table) is built here, in a fixed order, so equal images give byte-identical files.
  */
 import { sha256 } from "./sha256.js";
+import { FileType } from "./file-type.js";
+import type { Stencil } from "./stencil.js";
 import * as L from "./tgvxdb-layout.js";
-import { STATUS_NAMES } from "./vocabulary.js";
+import { ACTION_NAMES, ATTRIBUTE_NAMES, CATEGORY_NAMES, CONTEXT_NAMES, STATUS_NAMES } from "./vocabulary.js";
 
 const DEPRECATED = STATUS_NAMES.indexOf("deprecated");
 
@@ -49,6 +51,8 @@ export interface DatabaseImage {
   /** Seconds since the epoch; omitted = 0, so builds stay reproducible. */
   buildTime?: number;
   records: readonly RecordImage[];
+  /** Stencils shipped with the database (STNC section); written sorted by name. */
+  stencils?: readonly Stencil[];
 }
 
 /** Opaque byte strings stored once each, referred to by offset. */
@@ -198,6 +202,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     for (const row of keyRows.get(k)!) cv.setUint32(4 * c++, row, true);
   });
 
+  const stencils = encodeStencils(img.stencils ?? [], strings);
   return {
     RECS: { bytes: recs, count: records.length },
     WINS: { bytes: winBytes, count: winList.length },
@@ -206,15 +211,75 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     CAND: { bytes: candBytes, count: candCount },
     STRS: { bytes: strings.bytes(), count: 0 },
     SCRP: { bytes: scripts.bytes(), count: scripts.count },
+    STNC: stencils,
   };
+}
+
+/** Bit set of `names` over `list` (bit = index). */
+function bits<T extends string>(list: readonly T[], names: readonly T[] | undefined): number {
+  let b = 0;
+  for (const n of names ?? []) {
+    const i = list.indexOf(n);
+    if (i < 0) throw new RangeError(`unknown name "${n}" (one of: ${list.join(", ")})`);
+    b |= 1 << i;
+  }
+  return b >>> 0;
+}
+
+function actionCode(a: string | undefined): number {
+  if (a === undefined) return L.NO_ACTION;
+  const i = (ACTION_NAMES as readonly string[]).indexOf(a);
+  if (i < 0) throw new RangeError(`unknown action "${a}"`);
+  return i;
+}
+
+/** The STNC section: stencil entries sorted by name, then their rules in order (see the layout). */
+function encodeStencils(list: readonly Stencil[], strings: StringTable): { bytes: Uint8Array; count: number } {
+  const sorted = [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) if (sorted[i].name === sorted[i - 1].name) throw new RangeError(`duplicate stencil "${sorted[i].name}"`);
+  const ruleCount = sorted.reduce((n, s) => n + s.rules.length, 0);
+  const rulesAt = sorted.length * L.STENCIL_SIZE;
+  const out = new Uint8Array(rulesAt + ruleCount * L.RULE_SIZE);
+  const v = new DataView(out.buffer);
+  let rule = 0;
+  sorted.forEach((s, i) => {
+    if (s.rules.length > 0xffff) throw new RangeError(`stencil "${s.name}" has more than 65535 rules`);
+    const o = i * L.STENCIL_SIZE;
+    const on = CATEGORY_NAMES.filter((c) => s.categories?.[c] === true);
+    const off = CATEGORY_NAMES.filter((c) => s.categories?.[c] === false);
+    v.setUint32(o + L.S_NAME, strings.ref(s.name), true);
+    v.setUint32(o + L.S_DESCRIPTION, strings.ref(s.description), true);
+    v.setUint32(o + L.S_FIRST_RULE, rule, true);
+    v.setUint16(o + L.S_RULE_COUNT, s.rules.length, true);
+    v.setUint8(o + L.S_FALLBACK, actionCode(s.fallback));
+    v.setUint16(o + L.S_CATEGORIES_ON, bits(CATEGORY_NAMES, on), true);
+    v.setUint16(o + L.S_CATEGORIES_OFF, bits(CATEGORY_NAMES, off), true);
+    for (const r of s.rules) {
+      const u = rulesAt + rule++ * L.RULE_SIZE;
+      const w = r.when;
+      v.setUint32(u + L.U_NAME, strings.ref(r.name), true);
+      v.setUint32(u + L.U_REASON, strings.ref(r.reason), true);
+      v.setUint32(u + L.U_ATTRIBUTES_ALL, bits(ATTRIBUTE_NAMES, w.attributes), true);
+      v.setUint32(u + L.U_ATTRIBUTES_ANY, bits(ATTRIBUTE_NAMES, w.anyAttributes), true);
+      v.setUint32(u + L.U_ATTRIBUTES_NONE, bits(ATTRIBUTE_NAMES, w.notAttributes), true);
+      v.setUint32(u + L.U_FILETYPES, (w.filetypes ?? []).reduce((b, t) => b | FileType[t], 0) >>> 0, true);
+      v.setUint32(u + L.U_NAMES, w.names?.length ? strings.ref(w.names.join(",")) : L.NONE, true);
+      v.setUint16(u + L.U_CATEGORIES, bits(CATEGORY_NAMES, w.categories), true);
+      v.setUint8(u + L.U_CONTEXTS, bits(CONTEXT_NAMES, w.in));
+      v.setUint8(u + L.U_ACTION, actionCode(r.action));
+      v.setUint8(u + L.U_FALLBACK, actionCode(r.fallback));
+    }
+  });
+  return { bytes: out, count: sorted.length };
 }
 
 /** Encode a database image as tgvxdb bytes (unsigned; signing fills the signature field). */
 export async function encodeDatabase(img: DatabaseImage): Promise<Uint8Array> {
   const sections = buildSections(img);
-  const tableSize = L.SECTION_ORDER.length * L.SECTION_ENTRY_SIZE;
+  const written = L.SECTION_ORDER.filter((name) => !(L.OPTIONAL_SECTIONS.has(name) && sections[name].count === 0));
+  const tableSize = written.length * L.SECTION_ENTRY_SIZE;
   let at = L.align8(L.HEADER_SIZE + tableSize);
-  const placed = L.SECTION_ORDER.map((name) => {
+  const placed = written.map((name) => {
     const s = sections[name];
     const p = { name, offset: at, ...s };
     at = L.align8(at + s.bytes.length);

@@ -104,7 +104,7 @@ describe("tgvxdb write + read", () => {
 
 describe("detection", () => {
   it("finds start- and end-anchored feature codes, respects file types, hashes each window once", async () => {
-    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }));
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }), { allowUnsigned: true });
     const atStart = engine.scan(hostWithBodyAtStart(1000));
     expect(atStart.detections.map((d) => d.name)).toEqual(["Test.Start.A"]);
     expect(atStart.stats.candidates).toBe(3);
@@ -117,7 +117,7 @@ describe("detection", () => {
   });
 
   it("never matches a window that runs past the end of the object", async () => {
-    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [startRecord] }));
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [startRecord] }), { allowUnsigned: true });
     // window 2 covers [128, 228): a 227-byte object holds all but its last byte
     expect(engine.scan(body.subarray(0, 228)).infected).toBe(true);
     expect(engine.scan(body.subarray(0, 227)).infected).toBe(false);
@@ -125,13 +125,13 @@ describe("detection", () => {
 
   it("keeps a deprecated record's row but no longer detects with it", async () => {
     const db = await encodeDatabase({ dbVersion: 1, records: [{ ...startRecord, status: 2 }] });
-    const engine = await Engine.load(db);
+    const engine = await Engine.load(db, { allowUnsigned: true });
     expect(engine.db.record(0).status).toBe("deprecated");
     expect(engine.scan(hostWithBodyAtStart(10)).infected).toBe(false);
   });
 
   it("stops at the first detection when asked", async () => {
-    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }));
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records }), { allowUnsigned: true });
     const both = new Uint8Array(body.length);
     both.set(body);
     expect(engine.scan(both).detections.length).toBe(2); // start and end anchored at once
@@ -176,7 +176,7 @@ describe("refusing a damaged database", () => {
       for (let k = 0; k < n; k++) copy[112 + Math.floor(rnd() * (copy.length - 112))] = Math.floor(rnd() * 256);
       copy.set(await sha256(copy.subarray(112)), 8);
       try {
-        const engine = await Engine.load(copy);
+        const engine = await Engine.load(copy, { allowUnsigned: true });
         loaded++;
         engine.scan(probe);
         engine.scan(new Uint8Array(3));
@@ -190,9 +190,9 @@ describe("refusing a damaged database", () => {
   it("refuses a database whose records need a module the engine lacks", async () => {
     const mod: RecordImage = { id: 5, rev: 1, type: 2, status: 1, name: "Test.Poly.A", category: 0, attributes: 0, module: "xor-decoder" };
     const bytes = await encodeDatabase({ dbVersion: 1, records: [mod] });
-    const err = (await Engine.load(bytes).catch((e: unknown) => e)) as DatabaseError;
+    const err = (await Engine.load(bytes, { allowUnsigned: true }).catch((e: unknown) => e)) as DatabaseError;
     expect(err.code).toBe("MISSING_MODULE");
     expect(err.message).toContain("xor-decoder");
-    await expect(Engine.load(bytes, { modules: ["xor-decoder"] })).resolves.toBeInstanceOf(Engine);
+    await expect(Engine.load(bytes, { modules: ["xor-decoder"], allowUnsigned: true })).resolves.toBeInstanceOf(Engine);
   });
 });

@@ -18,7 +18,9 @@ export type DiagnosticCode =
   | "TYPE_MISMATCH"
   | "DUPLICATE_ID"
   | "BAD_SCRIPT"
-  | "READ_ERROR";
+  | "READ_ERROR"
+  | "DUPLICATE_NAME"
+  | "UNREACHABLE_RULE";
 
 export interface Position {
   line: number; // 1-based

@@ -40,3 +40,15 @@ export {
   type RecordSource,
   type SourceText,
 } from "./load-records.js";
+export {
+  StencilConditionSchema,
+  StencilFileSchema,
+  StencilRuleSchema,
+  StencilSchema,
+  stencilFileJsonSchema,
+  type StencilConditionSpec,
+  type StencilFile,
+  type StencilRuleSpec,
+  type StencilSpec,
+} from "./stencil-schema.js";
+export { isStencilDocument, loadStencilSet, parseStencilFile, splitDocuments, type LoadedStencil, type StencilLoadResult } from "./load-stencils.js";

@@ -88,6 +88,18 @@ export const RecordSchema = z
     ),
     args: z.record(z.string(), z.unknown()).optional().describe("Process arguments passed to the module."),
     clean: CleanSchema.optional(),
+    suppress: z
+      .array(
+        z
+          .object({
+            rule: z.string().min(1).describe("Id of the lint rule silenced for this record (`tgvx lint --list-rules`)."),
+            reason: z.string().min(1).describe("Why the finding does not apply to this record."),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional()
+      .describe("Lint rules this record silences for itself, each with a reason; not compiled."),
   })
   .strict();
 

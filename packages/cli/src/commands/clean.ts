@@ -1,29 +1,54 @@
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
+import { basename } from "node:path";
 import type { Engine } from "@tgvx/engine";
-import { cleanFile, type FileCleanReport } from "@tgvx/engine/node";
+import { processFile, type FileProcessReport } from "@tgvx/engine/node";
 import { Exit, printJson } from "../io.js";
-import { loadEngine } from "../load-db.js";
+import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions } from "../load-db.js";
+import { addPolicyOptions, fallbackOption, loadControl, type PolicyCliOptions, type RunControl } from "../policy-options.js";
+import { RunReport } from "../run-report.js";
 import { walkFiles } from "../walk-files.js";
 
 export interface CleanRunOptions {
   backupDir?: string;
   dryRun?: boolean;
-  fallback?: "report" | "remove";
+  fallback?: "report" | "remove" | "quarantine";
 }
 
-export function cleanLine(r: FileCleanReport): string {
+/** The members of a package that were cleaned or taken out, for the file's line. */
+function memberChanges(r: FileProcessReport): string {
+  const changed = (r.result?.actions ?? []).filter((a) => a.path.length && a.outcome !== "not-applied" && a.outcome !== "failed" && a.applied !== "report" && a.applied !== "ignore");
+  const list = [...new Set(changed.map((a) => `${a.path.join("/")} ${a.applied === "clean" ? "cleaned" : a.applied === "remove" ? "removed" : a.applied === "quarantine" ? "taken out (quarantine)" : a.applied}`))];
+  return list.length ? ` (${list.join(", ")})` : "";
+}
+
+/** The decision that made a file only reported (the policy's choice, or the debug switch). */
+function reportedBecause(r: FileProcessReport): string {
+  const a = r.result?.actions.find((x) => x.decision.action === "report" && x.kind === "detection");
+  return a ? ` (${a.decision.source})` : "";
+}
+
+export function cleanLine(r: FileProcessReport): string {
   const names = r.detections.join(", ");
   const dry = r.dryRun ? " (dry run: nothing changed)" : "";
   const backup = r.backup ? `, backup ${r.backup}` : "";
+  const would = (done: string, future: string) => (r.dryRun ? future : done);
   switch (r.status) {
     case "clean":
       return `${r.path}: OK`;
-    case "cleaned": {
-      const inside = r.members?.length ? ` (${r.members.map((m) => `${m.path.join("/")} ${m.action}`).join(", ")})` : "";
-      return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be cleaned" : "cleaned"}${inside}${backup}${dry}`;
-    }
+    case "trusted":
+      return `${r.path}: OK (${r.reason})`;
+    case "cleaned":
+      return `${r.path}: ${names} FOUND, ${would("cleaned", "would be cleaned")}${memberChanges(r)}${backup}${r.quarantine && r.quarantine !== r.backup ? `, original quarantined to ${r.quarantine}` : ""}${dry}`;
     case "removed":
-      return `${r.path}: ${names} FOUND, ${r.dryRun ? "would be removed" : "removed"}${backup}${r.reason ? ` (${r.reason})` : ""}${dry}`;
+      return `${r.path}: ${names} FOUND, ${would("removed", "would be removed")}${backup}${r.reason ? ` (${r.reason})` : ""}${dry}`;
+    case "quarantined":
+      return `${r.path}: ${names} FOUND, ${would(`quarantined to ${r.quarantine}`, "would be quarantined")}${r.reason ? ` (${r.reason})` : ""}${dry}`;
+    case "discarded":
+      return `${r.path}: ${names} FOUND, ${would("discarded", "would be discarded")}${backup}${r.reason ? ` (${r.reason})` : ""}${dry}`;
+    case "blocked":
+      return `${r.path}: ${names} FOUND, blocked${r.reason ? ` (${r.reason})` : ""}`;
+    case "reported":
+      return `${r.path}: ${names} FOUND, reported${reportedBecause(r)}`;
     case "no-action":
       return `${r.path}: ${names} FOUND, not cleaned: ${r.reason}`;
     case "failed":
@@ -33,63 +58,149 @@ export function cleanLine(r: FileCleanReport): string {
   }
 }
 
-/** 0 nothing found; 1 found and every find cleaned or removed; 2 anything left infected or any error. */
-export function cleanExitCode(reports: readonly FileCleanReport[]): number {
-  if (reports.some((r) => r.status === "failed" || r.status === "error" || r.status === "no-action")) return Exit.error;
-  return reports.some((r) => r.status !== "clean") ? Exit.found : Exit.clean;
+/**
+ * 0 nothing found; 1 found and every find dealt with as decided (cleaned, removed, quarantined,
+ * discarded, or reported where the policy says report); 2 a decided action could not be carried
+ * out (cleaning refused, no script) or an error occurred.
+ */
+export function cleanExitCode(reports: readonly FileProcessReport[]): number {
+  const failed = (r: FileProcessReport) => r.status === "failed" || r.status === "error" || r.status === "no-action" || !!r.result?.actions.some((a) => a.outcome === "failed");
+  if (reports.some(failed)) return Exit.error;
+  return reports.some((r) => r.status !== "clean" && r.status !== "trusted") ? Exit.found : Exit.clean;
 }
 
-export async function cleanPaths(engine: Engine, paths: readonly string[], opts: CleanRunOptions, json: boolean, quietClean: boolean): Promise<FileCleanReport[]> {
-  const reports: FileCleanReport[] = [];
-  const emit = (r: FileCleanReport) => {
+/** Print each finding's trace on stderr (the debug switch `trace`). */
+export function printTraces(path: string, r: FileProcessReport["result"]): void {
+  for (const a of r?.actions ?? []) {
+    const where = [path, ...a.path].join("/");
+    process.stderr.write(`trace ${where}: ${a.name}: ${a.decision.action} by ${a.decision.layer} (${a.decision.source})\n`);
+    for (const s of a.decision.trace)
+      process.stderr.write(`  ${s.layer.padEnd(7)} ${s.action ?? (s.category ? `category ${s.category}` : s.fallback ? `fallback ${s.fallback}` : "-")}  ${s.source}: ${s.reason}\n`);
+  }
+}
+
+export async function cleanPaths(
+  engine: Engine,
+  paths: readonly string[],
+  control: RunControl,
+  opts: { dryRun?: boolean; json: boolean; quietClean: boolean; report?: RunReport },
+): Promise<FileProcessReport[]> {
+  const reports: FileProcessReport[] = [];
+  const emit = (r: FileProcessReport) => {
     reports.push(r);
-    if (json || (quietClean && r.status === "clean")) return;
+    if (control.trace) printTraces(r.path, r.result);
+    opts.report?.file({
+      path: r.path,
+      status: r.status,
+      detections: r.detections,
+      actions: r.result?.actions ?? [],
+      ...(control.warnings && r.result ? { warnings: r.result.scan.warnings.map((w) => `${[r.path, ...w.path].join("/")}: ${w.code}: ${w.message}`) } : {}),
+      ...(r.backup ? { backup: r.backup } : {}),
+      ...(r.quarantine ? { quarantine: r.quarantine } : {}),
+      ...(r.suspiciousCopy ? { suspiciousCopy: r.suspiciousCopy } : {}),
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.dryRun ? { dryRun: true } : {}),
+    });
+    if (opts.json || (opts.quietClean && (r.status === "clean" || r.status === "trusted"))) return;
     (r.status === "failed" || r.status === "error" ? process.stderr : process.stdout).write(cleanLine(r) + "\n");
   };
-  const onError = (path: string, err: Error) =>
-    emit({ path, status: "error", detections: [], code: (err as NodeJS.ErrnoException).code ?? "IO_ERROR", reason: err.message });
-  for await (const file of walkFiles(paths, { onError })) emit(await cleanFile(engine, file.path, opts));
+  const onError = (path: string, err: Error) => emit({ path, status: "error", detections: [], code: (err as NodeJS.ErrnoException).code ?? "IO_ERROR", reason: err.message });
+  for await (const file of walkFiles(paths, { onError })) {
+    if (control.excluded(basename(file.path))) continue;
+    const path = file.path;
+    emit(
+      await processFile(engine, path, {
+        policy: control.policy,
+        kill: true,
+        ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(control.backupDir ? { backupDir: control.backupDir } : {}),
+        quarantineDir: control.quarantineDir,
+        ...(control.suspiciousDir ? { suspiciousDir: control.suspiciousDir } : {}),
+        scan: control.scan,
+        codeAnalyzer: control.codeAnalyzer,
+        ...(opts.report ? { receiver: { objectEntered: (e) => opts.report!.object(path, e.path, e.types) } } : {}),
+      }),
+    );
+  }
   return reports;
 }
 
+/** The JSON form of a file's report: the engine's result summarised to the findings. */
+export function cleanJson(r: FileProcessReport): unknown {
+  const { result, ...rest } = r;
+  return {
+    ...rest,
+    ...(result
+      ? {
+          actions: result.actions.map((a) => ({
+            path: a.path,
+            name: a.name,
+            kind: a.kind,
+            action: a.decision.action,
+            layer: a.decision.layer,
+            source: a.decision.source,
+            reason: a.decision.reason,
+            outcome: a.outcome,
+            applied: a.applied,
+            ...(a.message ? { message: a.message } : {}),
+            trace: a.decision.trace,
+          })),
+        }
+      : {}),
+  };
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("clean")
-    .summary("disinfect files: run each detected record's cleaning script")
+    .summary("act on what is found: clean, remove, quarantine, discard, as the control layers decide")
     .description(
-      "Scan files and directories and clean what is found: the record's script reverses the infection\n" +
-        "(byte-exact for the hosts it knows), the result is scanned again with the whole database, written to a\n" +
-        "temporary file in the same folder, read back, and renamed over the original. If the script fails, the\n" +
-        "result still detects, or the result looks damaged, the original is left untouched and the line says why.\n" +
-        "Records whose whole file is the threat (droppers, EICAR) remove the file.",
+      "Scan files and directories and carry out what the control layers decide for\n" +
+        "each find (flow control < record < debug switch < stencil < INI). Without a\n" +
+        "stencil or configuration that is the record's own processing: its script\n" +
+        "reverses the infection (byte-exact for the hosts it knows), or removes the\n" +
+        "file when the whole file is the threat (droppers, EICAR). A cleaned result is\n" +
+        "scanned again with the whole database, written to a temporary file in the\n" +
+        "same folder, read back, and renamed over the original. If cleaning fails, the\n" +
+        "fallback applies (report by default: the original is left untouched and the\n" +
+        "line says why). Quarantine backs the file up first (--backup-dir or\n" +
+        "InfectedFolder, default ./Infected).",
     )
     .argument("<paths...>", "files or directories")
     .option("-d, --db <file>", "database (default: $TGVX_DB, else build/main.tgvxdb)")
-    .option("--backup-dir <dir>", "copy each infected file here (same name) before changing or removing it")
+    .addOption(trustedKeyOption())
+    .addOption(allowUnsignedOption())
+    .option("--backup-dir <dir>", "copy each infected file here (same name) before changing or removing it; quarantined files go here too")
     .option("--dry-run", "report what would be done, change nothing")
-    .addOption(
-      new Option("--fallback <action>", "for records without a cleaning script: report (leave the file) or remove (after the backup, if any)")
-        .choices(["report", "remove"])
-        .default("report"),
-    )
+    .addOption(fallbackOption())
     .option("-i, --infected", "do not print clean files")
-    .option("--json", "print one JSON document with every file")
+    .option("--json", "print one JSON document with every file, finding, decision and trace");
+  addPolicyOptions(cmd)
     .addHelpText(
       "after",
-      "\nExit status: 0 nothing found, 1 found and all cleaned or removed, 2 something was left infected\n" +
-        "(cleaning refused, no script) or an error occurred.\n\n" +
-        "Examples:\n  tgvx clean --backup-dir ~/tgvx-backup ~/Downloads\n  tgvx clean --dry-run samples/infected",
+      "\nExit status: 0 nothing found, 1 found and every find dealt with as decided, 2 a decided action could not\n" +
+        "be carried out (cleaning refused, no script) or an error occurred.\n\n" +
+        "Examples:\n  tgvx clean --backup-dir ~/tgvx-backup ~/Downloads\n  tgvx clean --stencil desktop --report Report.txt ~/Downloads\n" +
+        "  tgvx clean --config examples/tgvx.ini samples/infected\n  TGVX_DEBUG=report-only,trace tgvx clean samples/infected",
     )
-    .action(async (paths: string[], opts: CleanRunOptions & { db?: string; json?: boolean; infected?: boolean }) => {
-      const { engine } = await loadEngine(opts.db);
-      const reports = await cleanPaths(engine, paths, opts, !!opts.json, !!opts.infected);
+    .action(async (paths: string[], opts: CleanRunOptions & TrustCliOptions & PolicyCliOptions & { db?: string; json?: boolean; infected?: boolean }) => {
+      const { engine } = await loadEngine(opts.db, opts);
+      const control = await loadControl(engine, opts, { ...(opts.backupDir ? { backupDir: opts.backupDir } : {}), ...(opts.fallback ? { fallback: opts.fallback } : {}) });
+      const report = control.reportFile ? new RunReport(control.reportFile, !!opts.json, engine, { mode: "clean", describe: control.describe, warnings: control.warnings, configWarnings: control.configWarnings }) : undefined;
+      const reports = await cleanPaths(engine, paths, control, { dryRun: opts.dryRun, json: !!opts.json, quietClean: !!opts.infected, ...(report ? { report } : {}) });
+      await report?.close();
       const code = cleanExitCode(reports);
-      if (opts.json) printJson({ files: reports, exitCode: code });
+      if (opts.json) printJson({ files: reports.map(cleanJson), exitCode: code, ...(report ? { report: report.files } : {}) });
       else {
-        const n = (s: FileCleanReport["status"]) => reports.filter((r) => r.status === s).length;
+        const n = (...s: FileProcessReport["status"][]) => reports.filter((r) => s.includes(r.status)).length;
         process.stdout.write(
           `\n----------- CLEAN SUMMARY -----------\nFiles: ${reports.length}\nCleaned: ${n("cleaned")}\nRemoved: ${n("removed")}\n` +
-            `Not cleaned: ${n("failed") + n("no-action")}\nErrors: ${n("error")}${opts.dryRun ? "\n(dry run: nothing was changed)" : ""}\n`,
+            (n("quarantined") ? `Quarantined: ${n("quarantined")}\n` : "") +
+            (n("discarded") ? `Discarded: ${n("discarded")}\n` : "") +
+            (n("reported") ? `Reported only: ${n("reported")}\n` : "") +
+            `Not cleaned: ${n("failed", "no-action")}\nErrors: ${n("error")}${opts.dryRun ? "\n(dry run: nothing was changed)" : ""}` +
+            (report ? `\nReport: ${report.files.join(", ")}` : "") +
+            "\n",
         );
       }
       process.exitCode = code;

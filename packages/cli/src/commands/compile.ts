@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .summary("compile YAML records into a tgvxdb database")
     .description(
       "Compile record files (directories are searched recursively for *.yaml; `-` reads one file from stdin)\n" +
-        "into one tgvxdb database. The output is deterministic: the same records give the same bytes,\n" +
+        "and the stencils in their stencils/ folders into one tgvxdb database. A file may hold several YAML\n" +
+        "documents (records, and `stencil:` documents), as `tgvx decompile` writes them. The output is deterministic: the same records give the same bytes,\n" +
         "whatever order the files are listed in. Every problem is printed as file:line:col, and nothing is\n" +
         "written when there is an error.",
     )
@@ -40,14 +41,14 @@ export function register(program: Command): void {
     .action(async (paths: string[], opts: { output: string; dbVersion: number; buildTime?: number; json?: boolean }) => {
       const t0 = performance.now();
       // Loaded here, not at start-up: scanning never needs the YAML stack.
-      const { compileSources, findRecordFiles, readSources } = await import("@tgvx/compiler");
+      const { compileSources, findRecordFiles, findStencilFiles, readSources } = await import("@tgvx/compiler");
       const { formatDiagnostic } = await import("@tgvx/records");
       let sources: SourceText[];
       if (paths.length === 1 && paths[0] === "-") sources = [{ path: "<stdin>", text: (await readStdin()).toString("utf8") }];
       else {
         let files: string[];
         try {
-          files = await findRecordFiles(paths);
+          files = [...new Set([...(await findRecordFiles(paths)), ...(await findStencilFiles(paths))])].sort();
         } catch (err) {
           throw new UserError(`cannot read ${paths.join(", ")}: ${(err as Error).message}`);
         }
@@ -66,6 +67,7 @@ export function register(program: Command): void {
           output: result.bytes ? opts.output : null,
           files: result.files,
           records: result.records.length,
+          stencils: result.stencils.map((s) => s.stencil.name),
           bytes: result.bytes?.length ?? 0,
           sha256: digest ?? null,
           diagnostics: result.diagnostics,
@@ -73,7 +75,7 @@ export function register(program: Command): void {
         });
       } else if (result.bytes) {
         process.stdout.write(
-          `compiled ${result.records.length} records from ${result.files} file${result.files === 1 ? "" : "s"} -> ${opts.output} ` +
+          `compiled ${result.records.length} records${result.stencils.length ? ` and ${result.stencils.length} stencils` : ""} from ${result.files} file${result.files === 1 ? "" : "s"} -> ${opts.output} ` +
             `(${formatBytes(result.bytes.length)}, content SHA-256 ${digest}) in ${ms.toFixed(0)} ms\n`,
         );
       } else {

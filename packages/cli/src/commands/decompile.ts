@@ -7,8 +7,9 @@ export function register(program: Command): void {
     .command("decompile")
     .summary("turn a database back into record YAML")
     .description(
-      "Write the records of a tgvxdb as one YAML record file. Compiling that file with the database\n" +
-        "version (and build time) named in its header comment gives the identical database bytes.",
+      "Write the records of a tgvxdb as one YAML record file, its stencils following as further YAML\n" +
+        "documents. Compiling that file with the database version (and build time) named in its header\n" +
+        "comment gives the identical database bytes.",
     )
     .argument("[db]", "database file (default: the one built from db-src/)")
     .option("-o, --output <file>", "write to a file instead of stdout")

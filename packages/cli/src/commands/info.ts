@@ -23,18 +23,27 @@ export function register(program: Command): void {
       }
       const modules = db.modules();
       if (opts.json) {
-        printJson({ path, ...i, recordTypes: types, anchors, modules, bytesPerRecord: i.recordCount ? i.fileLength / i.recordCount : 0 });
+        printJson({
+          path,
+          ...i,
+          recordTypes: types,
+          anchors,
+          modules,
+          stencils: db.stencils().map((s) => ({ name: s.name, rules: s.rules.length, description: s.description })),
+          bytesPerRecord: i.recordCount ? i.fileLength / i.recordCount : 0,
+        });
       } else {
         const line = (k: string, v: string | number) => process.stdout.write(`${k.padEnd(18)}${v}\n`);
         line("Database", path);
         line("Format version", i.formatVersion);
         line("Database version", i.dbVersion);
         line("Build time", i.buildTime ? new Date(i.buildTime * 1000).toISOString() : "not stamped (reproducible build)");
-        line("Signed", i.signed ? "yes" : "no");
+        line("Signed", i.signed ? `yes, key ${i.keyId}` : "no");
         line("Records", `${i.recordCount} (${Object.entries(types).map(([k, n]) => `${k}: ${n}`).join(", ") || "none"})`);
         line("Anchors", Object.entries(anchors).map(([k, n]) => `${k}: ${n}`).join(", ") || "none");
         line("Index", `${i.windowCount} distinct windows, ${i.probeCount} probes, ${i.keyCount} keys`);
         line("Modules needed", modules.join(", ") || "none");
+        line("Stencils", db.stencils().map((s) => `${s.name} (${s.rules.length} rule${s.rules.length === 1 ? "" : "s"})`).join(", ") || "none");
         line("Size", `${formatBytes(i.fileLength)} (${i.recordCount ? (i.fileLength / i.recordCount).toFixed(1) : 0} bytes/record)`);
         line("Content SHA-256", `${i.sha256} (header and signature excluded; stable across signing)`);
         process.stdout.write("Sections:\n");

@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import type { GateResult, RecordReport, RegressionResult, SampleResult } from "@tgvx/harness";
 import { Exit, printJson, UserError, writeFileAtomic } from "../io.js";
-import { loadEngine } from "../load-db.js";
+import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions } from "../load-db.js";
 import { openLedger, resolveLedgerPath } from "../open-ledger.js";
 import { progressBar } from "../progress.js";
 
@@ -17,7 +17,7 @@ export function parseWorkers(v: string): number {
   return Number(v);
 }
 
-interface TestOptions {
+interface TestOptions extends TrustCliOptions {
   db?: string;
   json?: boolean;
   verbose?: boolean;
@@ -46,6 +46,8 @@ export function register(program: Command): void {
     )
     .argument("[samples]", "sample corpus directory (holds manifest.yaml)", "samples")
     .option("-d, --db <file>", "database (default: $TGVX_DB or build/main.tgvxdb)")
+    .addOption(trustedKeyOption())
+    .addOption(allowUnsignedOption())
     .option("-j, --workers <n>", "worker threads; 0 checks in this thread (default: one per core, up to 8, for 2,000+ samples on 4+ cores)", parseWorkers)
     .option("--junit <file>", "also write the results as JUnit XML (one test case per sample) for CI")
     .option("--json", "print the full report as JSON")
@@ -63,7 +65,7 @@ export function register(program: Command): void {
         "(no database, bad manifest or acknowledgement file, ledger unusable).",
     )
     .action(async (samplesDir: string, opts: TestOptions) => {
-      const { engine, path } = await loadEngine(opts.db);
+      const { engine, path } = await loadEngine(opts.db, opts);
       const harness = await import("@tgvx/harness");
       const { formatDiagnostic } = await import("@tgvx/records");
       const ledgerPath = resolveLedgerPath(opts.ledger);

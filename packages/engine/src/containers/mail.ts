@@ -138,7 +138,25 @@ function* uuBlocks(b: Uint8Array): Iterable<Member> {
 
 const EXT_BY_TYPE: Record<string, string> = { "text/plain": ".txt", "text/html": ".html", "message/rfc822": ".eml" };
 
-function* messageParts(b: Uint8Array, ctx: ExtractContext, counter: { n: number }, nesting: number): Iterable<Member> {
+/** Where a member lies in the mail file, for rewriting it (mail-rewrite.ts); uuencoded blocks have none. */
+export interface MailPlace {
+  /** Start of the part's header block (of the message, for a message in an mbox). */
+  start: number;
+  /** Start of the part's body. */
+  body: number;
+  /** End of the body (before the line break that precedes the next boundary). */
+  end: number;
+  /** Content-Transfer-Encoding, lower case; "message" for a message in an mbox. */
+  encoding: string;
+  /** Depth of MIME nesting; 0 = the message itself is the part (not multipart). */
+  nesting: number;
+}
+
+export interface MailMember extends Member {
+  place?: MailPlace;
+}
+
+function* messageParts(b: Uint8Array, ctx: ExtractContext, counter: { n: number }, nesting: number, base = 0): Iterable<MailMember> {
   const { headers, body } = splitHeaders(b);
   const type = (headers.get("content-type") ?? "text/plain").split(";")[0].trim().toLowerCase();
   if (type.startsWith("multipart/")) {
@@ -159,7 +177,7 @@ function* messageParts(b: Uint8Array, ctx: ExtractContext, counter: { n: number 
       let end = next < 0 ? b.length : next;
       if (end > start && b[end - 1] === 0x0a) end--;
       if (end > start && b[end - 1] === 0x0d) end--;
-      yield* messageParts(b.subarray(start, end), ctx, counter, nesting + 1);
+      yield* messageParts(b.subarray(start, end), ctx, counter, nesting + 1, base + start);
       p = next;
     }
     return;
@@ -172,7 +190,7 @@ function* messageParts(b: Uint8Array, ctx: ExtractContext, counter: { n: number 
   const data = encoding === "base64" ? decodeBase64(raw) : encoding === "quoted-printable" ? decodeQuotedPrintable(raw) : raw;
   ctx.budget.takeFile();
   ctx.budget.take(data.length, data.length, raw.length || 1);
-  yield { name, bytes: data };
+  yield { name, bytes: data, place: { start: base, body: base + body, end: base + b.length, encoding, nesting } };
   if (type.startsWith("text/") && encoding !== "base64")
     for (const uu of uuBlocks(data)) {
       ctx.budget.takeFile();
@@ -181,7 +199,7 @@ function* messageParts(b: Uint8Array, ctx: ExtractContext, counter: { n: number 
     }
 }
 
-export function* mailMembers(b: Uint8Array, name: string, ctx: ExtractContext): Iterable<Member> {
+export function* mailMembers(b: Uint8Array, name: string, ctx: ExtractContext): Iterable<MailMember> {
   // An mbox holds several messages, each starting with a "From " line after an empty line.
   if (ascii(b, 0, 5) === "From ") {
     const starts = [0];
@@ -190,7 +208,8 @@ export function* mailMembers(b: Uint8Array, name: string, ctx: ExtractContext): 
     if (starts.length > 1) {
       for (let i = 0; i < starts.length; i++) {
         ctx.budget.takeFile();
-        yield { name: `message-${i + 1}.eml`, bytes: b.subarray(starts[i], starts[i + 1] ?? b.length) };
+        const end = starts[i + 1] ?? b.length;
+        yield { name: `message-${i + 1}.eml`, bytes: b.subarray(starts[i], end), place: { start: starts[i], body: starts[i], end, encoding: "message", nesting: 0 } };
       }
       return;
     }

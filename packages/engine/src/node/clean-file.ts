@@ -65,7 +65,7 @@ export interface FileCleanReport {
   members?: CleanResult["members"];
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -134,7 +134,8 @@ export async function cleanFile(engine: Engine, path: string, options: CleanFile
   return report;
 }
 
-async function writeBackup(io: FileOps, dir: string, name: string, bytes: Uint8Array, mode: number): Promise<string> {
+/** Copy `bytes` into `dir` as `name` (`.1`, `.2`... when taken), read it back; returns the path written. */
+export async function writeBackup(io: FileOps, dir: string, name: string, bytes: Uint8Array, mode: number): Promise<string> {
   await io.mkdir(dir);
   for (let n = 0; n < 10000; n++) {
     const target = join(dir, n === 0 ? name : `${name}.${n}`);

@@ -1,0 +1,155 @@
+/**
+ * A file through the control layers, with the user's rights kept: scan it, decide every finding
+ * (`engine.process`), then carry the decisions out on disk. Before any change a backup is written
+ * when asked (InfectedCopy), and always for a quarantine; suspicious files are copied aside when
+ * asked (SuspiciousCopy); a cleaned result goes to a temporary file in the same folder, is read
+ * back and renamed over the original, so the original is either untouched or wholly replaced.
+ */
+import { randomBytes } from "node:crypto";
+import * as fsp from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Engine, Policy, ProcessOptions, ProcessReceiver, ProcessResult } from "../index.js";
+import { nodeFileOps, sameBytes, writeBackup, type FileOps } from "./clean-file.js";
+
+export interface ProcessFileOptions {
+  /** The resolved layers (stencil, INI, debug); default: flow control and the records. */
+  policy?: Policy;
+  /** Carry the decisions out (default true); false: decide and report only. */
+  kill?: boolean;
+  /** Decide and report what would be done; change nothing. */
+  dryRun?: boolean;
+  /** InfectedCopy: copy every infected file here before it is changed or removed. */
+  backupDir?: string;
+  /** Where quarantined files are kept (default: `backupDir`, else "Infected" beside the working directory). */
+  quarantineDir?: string;
+  /** SuspiciousCopy: copy files with suspicious findings (limits hit, heuristics) here; they are not changed. */
+  suspiciousDir?: string;
+  /** Scan options (archives, packed, mail, mailboxes, limits, firstOnly). */
+  scan?: ProcessOptions["scan"];
+  /** Run the code analyzer (heuristics, reported as suspicious). */
+  codeAnalyzer?: boolean;
+  receiver?: ProcessReceiver;
+  /** The file's bytes when the caller has read them already. */
+  bytes?: Uint8Array;
+  fileOps?: FileOps;
+}
+
+export type FileProcessStatus = "clean" | "trusted" | "reported" | "cleaned" | "removed" | "quarantined" | "discarded" | "blocked" | "no-action" | "failed" | "error";
+
+export interface FileProcessReport {
+  path: string;
+  /**
+   * What became of the file: as the object's fate, plus no-action (cleaning wanted, nothing to
+   * clean with) and error (it could not be read, backed up or written: it is then unchanged).
+   */
+  status: FileProcessStatus;
+  /** Names found and not ignored. */
+  detections: string[];
+  /** The engine's result: every finding with its decision, trace and outcome (absent when the file could not be read). */
+  result?: ProcessResult;
+  /** Where the backup (InfectedCopy) was written. */
+  backup?: string;
+  /** Where the quarantined copy was written. */
+  quarantine?: string;
+  /** Where the copy of a suspicious file was written. */
+  suspiciousCopy?: string;
+  reason?: string;
+  code?: string;
+  dryRun?: boolean;
+}
+
+function errnoCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? "IO_ERROR";
+}
+
+const STATUS: Record<ProcessResult["fate"], FileProcessStatus> = {
+  clean: "clean",
+  trusted: "trusted",
+  reported: "reported",
+  cleaned: "cleaned",
+  removed: "removed",
+  quarantined: "quarantined",
+  discarded: "discarded",
+  blocked: "blocked",
+  failed: "failed",
+};
+
+export async function processFile(engine: Engine, path: string, options: ProcessFileOptions = {}): Promise<FileProcessReport> {
+  const io = options.fileOps ?? nodeFileOps;
+  let st;
+  let bytes: Uint8Array;
+  try {
+    st = await fsp.stat(path);
+    if (!st.isFile()) return { path, status: "error", detections: [], code: "NOT_A_FILE", reason: "not a regular file" };
+    bytes = options.bytes ?? (await io.readFile(path));
+  } catch (err) {
+    return { path, status: "error", detections: [], code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
+  }
+  const r = engine.process(bytes, {
+    name: basename(path),
+    kill: options.kill ?? true,
+    medium: "file",
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.scan ? { scan: options.scan } : {}),
+    ...(options.codeAnalyzer ? { codeAnalyzer: true } : {}),
+    ...(options.receiver ? { receiver: options.receiver } : {}),
+  });
+  const report: FileProcessReport = {
+    path,
+    status: r.fate === "failed" && r.code === "NO_SCRIPT" ? "no-action" : STATUS[r.fate],
+    detections: [...new Set(r.actions.filter((a) => a.kind === "detection" && a.decision.action !== "ignore").map((a) => a.name))],
+    result: r,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.code ? { code: r.code } : {}),
+  };
+  if (options.dryRun) return { ...report, dryRun: true };
+  const unchanged = (code: string, reason: string): FileProcessReport => ({ ...report, status: "error", code, reason: `${reason}; the file is unchanged` });
+
+  if (r.suspicious && options.suspiciousDir) {
+    try {
+      report.suspiciousCopy = await writeBackup(io, options.suspiciousDir, basename(path), bytes, st.mode & 0o777);
+    } catch (err) {
+      return unchanged(errnoCode(err), `copy to ${options.suspiciousDir} failed: ${(err as Error).message}`);
+    }
+  }
+  if (r.disposition === "keep") return report;
+
+  // A read-only file is the user's decision too (root could write it anyway).
+  if ((st.mode & 0o222) === 0) return unchanged("READ_ONLY", "the file is read-only");
+  if (options.backupDir) {
+    try {
+      report.backup = await writeBackup(io, options.backupDir, basename(path), bytes, st.mode & 0o777);
+    } catch (err) {
+      return unchanged(errnoCode(err), `backup to ${options.backupDir} failed: ${(err as Error).message}`);
+    }
+  }
+  if (r.quarantine) {
+    const dir = options.quarantineDir ?? options.backupDir ?? "Infected";
+    if (report.backup && dir === options.backupDir) report.quarantine = report.backup;
+    else
+      try {
+        report.quarantine = await writeBackup(io, dir, basename(path), bytes, st.mode & 0o777);
+      } catch (err) {
+        return unchanged(errnoCode(err), `quarantine to ${dir} failed: ${(err as Error).message}`);
+      }
+  }
+  if (r.disposition === "drop") {
+    try {
+      await io.unlink(path);
+    } catch (err) {
+      return unchanged(errnoCode(err), `cannot remove: ${(err as Error).message}`);
+    }
+    return report;
+  }
+  const output = r.output!;
+  const tmp = join(dirname(path), `.${basename(path)}.tgvx-${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await io.writeFile(tmp, output, st.mode & 0o7777);
+    if (!sameBytes(await io.readFile(tmp), output)) throw Object.assign(new Error("the written file does not read back as written"), { code: "VERIFY_FAILED" });
+    await io.rename(tmp, path);
+  } catch (err) {
+    await io.unlink(tmp).catch(() => {});
+    return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
+  }
+  return report;
+}
