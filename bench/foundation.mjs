@@ -17,13 +17,13 @@
  * Everything is deterministic for a given seed; nothing here is real malware.
  */
 import { spawnSync } from "node:child_process";
-import { createCipheriv, createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { featureCode, generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { keystream, Rng, toText } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -131,88 +131,6 @@ const { Engine, analyzeObject, FileType, sha256 } = engineMod;
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-// ---------------------------------------------------------------------------------------------
-// deterministic randomness: sfc32 for decisions, AES-256-CTR keystreams for bulk bytes
-
-function seedWords(label) {
-  const h = createHash("sha256").update(`tgvx-bench:${SEED}:${label}`).digest();
-  return [h.readUInt32LE(0), h.readUInt32LE(4), h.readUInt32LE(8), h.readUInt32LE(12)];
-}
-
-class Rng {
-  constructor(label) {
-    [this.a, this.b, this.c, this.d] = seedWords(label);
-    for (let i = 0; i < 16; i++) this.u32();
-  }
-  u32() {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-  float() {
-    return this.u32() / 4294967296;
-  }
-  int(lo, hi) {
-    // inclusive
-    return lo + Math.floor(this.float() * (hi - lo + 1));
-  }
-  chance(p) {
-    return this.float() < p;
-  }
-  pick(arr) {
-    return arr[Math.floor(this.float() * arr.length)];
-  }
-  /** Skewed pick: low indices are more popular (index ~ n * u^k). */
-  skewed(arr, k = 2) {
-    return arr[Math.floor(arr.length * this.float() ** k)];
-  }
-  weighted(pairs) {
-    const total = pairs.reduce((s, [, w]) => s + w, 0);
-    let x = this.float() * total;
-    for (const [v, w] of pairs) if ((x -= w) < 0) return v;
-    return pairs[pairs.length - 1][0];
-  }
-  shuffle(arr) {
-    for (let i = arr.length - 1; i > 0; i--) {
-      const j = Math.floor(this.float() * (i + 1));
-      [arr[i], arr[j]] = [arr[j], arr[i]];
-    }
-    return arr;
-  }
-}
-
-const ZEROS = Buffer.alloc(1 << 20);
-function keystream(label, index, n) {
-  const key = createHash("sha256").update(`tgvx-bench:${SEED}:${label}`).digest();
-  const iv = Buffer.alloc(16);
-  iv.writeUInt32BE(index >>> 0, 0);
-  iv.writeUInt32BE(Math.floor(index / 4294967296), 4);
-  const c = createCipheriv("aes-256-ctr", key, iv);
-  if (n <= ZEROS.length) return c.update(ZEROS.subarray(0, n));
-  const parts = [];
-  for (let left = n; left > 0; left -= ZEROS.length) parts.push(c.update(ZEROS.subarray(0, Math.min(left, ZEROS.length))));
-  return Buffer.concat(parts);
-}
-
-/** Byte -> printable character (letters, spaces, newlines, digits, punctuation): "text" to the engine. */
-const TEXT_MAP = (() => {
-  const m = new Uint8Array(256);
-  const letters = "etaoinshrdlucmfwypvbgkjqxzETAOINSHRDLUCMFWYPVBGKJQXZ0123456789.,;:-'()\"!?/";
-  for (let b = 0; b < 256; b++) {
-    if (b < 40) m[b] = 0x20;
-    else if (b < 44) m[b] = 0x0a;
-    else m[b] = letters.charCodeAt((b - 44) % letters.length);
-  }
-  return m;
-})();
-function toText(buf) {
-  for (let i = 0; i < buf.length; i++) buf[i] = TEXT_MAP[buf[i]];
-  return buf;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. records: bench/lib/bench-records.mjs
@@ -226,7 +144,7 @@ const SIZE_SKEW = 1.8; // size = 1 KiB * 1024^(u^1.8): mean ~89 KiB, ~175 MiB pe
 const TEXT_SHARE = 0.15;
 
 function generateCorpus(records) {
-  const rng = new Rng("corpus");
+  const rng = new Rng(SEED, "corpus");
   rmSync(CORPUS_DIR, { recursive: true, force: true });
   const files = [];
   for (let i = 0; i < N_FILES; i++) {
@@ -280,7 +198,7 @@ function generateCorpus(records) {
     // Room for the codes: start codes end at hi, end codes begin at size + lo.
     const need = f.plants.reduce((n, r) => n + (r.anchor === "start" ? r.hi : -r.lo), 0);
     if (f.size < need + 64) f.size = need + 64 + rng.int(0, 4096);
-    const buf = keystream("corpus", f.index, f.size);
+    const buf = keystream(SEED, "corpus", f.index, f.size);
     if (f.text) toText(buf);
     for (const r of f.plants) {
       const code = featureCode(r, SEED);

@@ -1169,8 +1169,9 @@ function infectExetail(host) {
   return out;
 }
 
-function infectPesection(host) {
-  const fam = FAMILY["pesection-a"];
+/** Appends a new last PE section holding the family's body and points the entry into it (Pesection, Postbox). */
+function infectPeSection(host, familyKey, sectionName) {
+  const fam = FAMILY[familyKey];
   const f = Buffer.from(host);
   const pe = f.readUInt32LE(0x3c);
   const nsec = f.readUInt16LE(pe + 6);
@@ -1186,7 +1187,7 @@ function infectPesection(host) {
   const b = body(fam);
   b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40); // AddressOfEntryPoint
   b.writeUInt32LE(f.readUInt32LE(o + 64), 0x44); // CheckSum
-  ascii(".pesect").copy(f, newHdr);
+  ascii(sectionName).copy(f, newHdr);
   f.writeUInt32LE(fam.bodyLen, newHdr + 8);
   f.writeUInt32LE(va, newHdr + 12);
   f.writeUInt32LE(align(fam.bodyLen, fileAlign), newHdr + 16);
@@ -1198,6 +1199,10 @@ function infectPesection(host) {
   const out = cat(f, b, Buffer.alloc(align(fam.bodyLen, fileAlign) - fam.bodyLen));
   out.writeUInt32LE(peChecksum(out), o + 64); // the checksum of the infected file
   return out;
+}
+
+function infectPesection(host) {
+  return infectPeSection(host, "pesection-a", ".pesect");
 }
 
 /** End of the NE header tables that follow the segment table (entry table or non-resident names). */
@@ -1277,34 +1282,7 @@ function infectOverwrite(host, key = overwriteKey(host)) {
 
 /** I-Worm.Postbox.A: a new last section ".postbx" holding the body, entry = section+0x80 (Pesection's way, its own layout). */
 function infectPostbox(host) {
-  const fam = FAMILY["postbox-a"];
-  const f = Buffer.from(host);
-  const pe = f.readUInt32LE(0x3c);
-  const nsec = f.readUInt16LE(pe + 6);
-  const o = pe + 24;
-  const table = o + f.readUInt16LE(pe + 20);
-  const fileAlign = f.readUInt32LE(o + 36);
-  const secAlign = f.readUInt32LE(o + 32);
-  const newHdr = table + nsec * 40;
-  assert(newHdr + 40 <= f.readUInt32LE(o + 60), "no room for a section header");
-  for (let i = newHdr; i < newHdr + 40; i++) assert(f[i] === 0, "section header slot not empty");
-  assert(f.length % fileAlign === 0, "PE host has an unaligned end");
-  const va = f.readUInt32LE(o + 56); // old SizeOfImage
-  const b = body(fam);
-  b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40); // AddressOfEntryPoint
-  b.writeUInt32LE(f.readUInt32LE(o + 64), 0x44); // CheckSum
-  ascii(".postbx").copy(f, newHdr);
-  f.writeUInt32LE(fam.bodyLen, newHdr + 8);
-  f.writeUInt32LE(va, newHdr + 12);
-  f.writeUInt32LE(align(fam.bodyLen, fileAlign), newHdr + 16);
-  f.writeUInt32LE(f.length, newHdr + 20);
-  f.writeUInt32LE(0xe0000020, newHdr + 36);
-  f.writeUInt16LE(nsec + 1, pe + 6);
-  f.writeUInt32LE(va + align(fam.bodyLen, secAlign), o + 56);
-  f.writeUInt32LE(va + fam.anchorInBody, o + 16);
-  const out = cat(f, b, Buffer.alloc(align(fam.bodyLen, fileAlign) - fam.bodyLen));
-  out.writeUInt32LE(peChecksum(out), o + 64);
-  return out;
+  return infectPeSection(host, "postbox-a", ".postbx");
 }
 
 /** Where Win95.Cinder.A puts its body: the first section whose zero slack (after VirtualSize, 16-aligned) holds it. */
@@ -2228,6 +2206,26 @@ function comJumpInside(b) {
  * Reference cleaning (the reverse of each infector), only from what is in the infected file: returns
  * the restored host, REMOVE (delete the file), or throws a Refusal when the stored data is not sane.
  */
+/** Reference cleaner for a body appended as a new last PE section (Pesection, Postbox). */
+function cleanPeSection(f, family, entryInBody, bodyLen) {
+  const out = Buffer.from(f);
+  const pe = out.readUInt32LE(0x3c);
+  const o = pe + 24;
+  const nsec = out.readUInt16LE(pe + 6);
+  const s = o + out.readUInt16LE(pe + 20) + (nsec - 1) * 40;
+  const va = out.readUInt32LE(s + 12);
+  const raw = out.readUInt32LE(s + 20);
+  refuse(nsec >= 2 && classify(f, "x.exe").anchors.entry === raw + entryInBody && raw + bodyLen <= f.length, `${family}: entry is not in a whole last section`);
+  const rva = out.readUInt32LE(raw + 0x40);
+  refuse(rva < va, `${family}: the stored entry RVA lies outside the restored image`);
+  out.writeUInt32LE(rva, o + 16);
+  out.writeUInt32LE(out.readUInt32LE(raw + 0x44), o + 64); // CheckSum
+  out.writeUInt32LE(va, o + 56);
+  out.fill(0, s, s + 40);
+  out.writeUInt16LE(nsec - 1, pe + 6);
+  return out.subarray(0, raw);
+}
+
 const CLEANERS = {
   "Test.EICAR.68": () => REMOVE,
   "DOS.Tailgate.A": (f) => {
@@ -2257,24 +2255,7 @@ const CLEANERS = {
     refuse(entry < out.length, "Exetail: the restored entry point lies beyond the end of the restored file");
     return out;
   },
-  "Win32.Pesection.A": (f) => {
-    const out = Buffer.from(f);
-    const pe = out.readUInt32LE(0x3c);
-    const o = pe + 24;
-    const nsec = out.readUInt16LE(pe + 6);
-    const s = o + out.readUInt16LE(pe + 20) + (nsec - 1) * 40;
-    const va = out.readUInt32LE(s + 12);
-    const raw = out.readUInt32LE(s + 20);
-    refuse(nsec >= 2 && classify(f, "x.exe").anchors.entry === raw + 0x100 && raw + 0x300 <= f.length, "Pesection: entry is not in a whole last section");
-    const rva = out.readUInt32LE(raw + 0x40);
-    refuse(rva < va, "Pesection: the stored entry RVA lies outside the restored image");
-    out.writeUInt32LE(rva, o + 16);
-    out.writeUInt32LE(out.readUInt32LE(raw + 0x44), o + 64); // CheckSum
-    out.writeUInt32LE(va, o + 56);
-    out.fill(0, s, s + 40);
-    out.writeUInt16LE(nsec - 1, pe + 6);
-    return out.subarray(0, raw);
-  },
+  "Win32.Pesection.A": (f) => cleanPeSection(f, "Pesection", 0x100, 0x300),
   "Win16.Netail.A": (f) => {
     const out = Buffer.from(f);
     const ne = out.readUInt32LE(0x3c);
@@ -2309,24 +2290,7 @@ const CLEANERS = {
     return out;
   },
   "Win32.Dropper.A": () => REMOVE,
-  "I-Worm.Postbox.A": (f) => {
-    const out = Buffer.from(f);
-    const pe = out.readUInt32LE(0x3c);
-    const o = pe + 24;
-    const nsec = out.readUInt16LE(pe + 6);
-    const s = o + out.readUInt16LE(pe + 20) + (nsec - 1) * 40;
-    const va = out.readUInt32LE(s + 12);
-    const raw = out.readUInt32LE(s + 20);
-    refuse(nsec >= 2 && classify(f, "x.exe").anchors.entry === raw + 0x80 && raw + 0x280 <= f.length, "Postbox: entry is not in a whole last section");
-    const rva = out.readUInt32LE(raw + 0x40);
-    refuse(rva < va, "Postbox: the stored entry RVA lies outside the restored image");
-    out.writeUInt32LE(rva, o + 16);
-    out.writeUInt32LE(out.readUInt32LE(raw + 0x44), o + 64); // CheckSum
-    out.writeUInt32LE(va, o + 56);
-    out.fill(0, s, s + 40);
-    out.writeUInt16LE(nsec - 1, pe + 6);
-    return out.subarray(0, raw);
-  },
+  "I-Worm.Postbox.A": (f) => cleanPeSection(f, "Postbox", 0x80, 0x280),
   "Win95.Cinder.A": (f) => {
     const out = Buffer.from(f);
     const pe = out.readUInt32LE(0x3c);

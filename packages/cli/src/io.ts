@@ -54,3 +54,15 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
+
+/** Files a finder lists under the user's paths; an unreadable path or nothing found is a UserError. */
+export async function findFilesOrFail(paths: readonly string[], find: (paths: readonly string[]) => Promise<string[]>, whenNone = ""): Promise<string[]> {
+  let files: string[];
+  try {
+    files = await find(paths);
+  } catch (err) {
+    throw new UserError(`cannot read ${paths.join(", ")}: ${(err as Error).message}`);
+  }
+  if (!files.length) throw new UserError(`no record files (*.yaml) found in ${paths.join(", ")}${whenNone}`);
+  return files;
+}

@@ -6,7 +6,7 @@
  * lists, windows one per line as flow maps. Formatting formatted text changes nothing.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit, type Node, type Pair, type ScalarTag, type YAMLMap } from "yaml";
-import { DetectSchema, RecordSchema, WindowSchema, type Diagnostic } from "@tgvx/records";
+import { DetectSchema, RecordSchema, signedHex, WindowSchema, type Diagnostic } from "@tgvx/records";
 
 export interface FormatResult {
   /** The canonical text; undefined when the file does not parse. */
@@ -19,15 +19,6 @@ const RECORD_KEYS = Object.keys(RecordSchema.shape);
 const DETECT_KEYS = Object.keys(DetectSchema.shape);
 const WINDOW_KEYS = Object.keys(WindowSchema.shape);
 const SUPPRESS_KEYS = Object.keys(RecordSchema.shape.suppress.unwrap().element.shape);
-
-/** Parses -0x40 as the records loader does (YAML 1.2 core reads 0x40 but not -0x40). */
-const signedHex: ScalarTag = {
-  tag: "tag:yaml.org,2002:int",
-  format: "HEX",
-  default: true,
-  test: /^-0x[0-9a-fA-F]+$/,
-  resolve: (s) => -parseInt(s.slice(3), 16),
-};
 
 /** Writes integers as upper-case hex of at least `width` digits, sign in front; never used to parse. */
 const hexOut = (width: number): ScalarTag => ({

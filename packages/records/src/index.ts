@@ -32,6 +32,7 @@ export {
 } from "./diagnostics.js";
 export {
   loadRecordSet,
+  signedHex,
   parseRecordFile,
   loadYamlDocument,
   type LoadResult,

@@ -162,7 +162,7 @@ interface ValidatedYaml {
 }
 
 /** YAML 1.2 reads 0x1F0 as a number but not -0x40; analysts write end-anchored offsets that way. */
-const signedHex: ScalarTag = {
+export const signedHex: ScalarTag = {
   tag: "tag:yaml.org,2002:int",
   format: "HEX",
   default: true,

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { storedDigest } from "@tgvx/engine";
 import type { SourceText } from "@tgvx/records";
-import { Exit, formatBytes, printJson, readStdin, UserError, writeFileAtomic } from "../io.js";
+import { Exit, findFilesOrFail, formatBytes, printJson, readStdin, UserError, writeFileAtomic } from "../io.js";
 
 function parseUint(name: string, max: number) {
   return (v: string): number => {
@@ -46,13 +46,7 @@ export function register(program: Command): void {
       let sources: SourceText[];
       if (paths.length === 1 && paths[0] === "-") sources = [{ path: "<stdin>", text: (await readStdin()).toString("utf8") }];
       else {
-        let files: string[];
-        try {
-          files = [...new Set([...(await findRecordFiles(paths)), ...(await findStencilFiles(paths))])].sort();
-        } catch (err) {
-          throw new UserError(`cannot read ${paths.join(", ")}: ${(err as Error).message}`);
-        }
-        if (!files.length) throw new UserError(`no record files (*.yaml) found in ${paths.join(", ")}`);
+        const files = await findFilesOrFail(paths, async (p) => [...new Set([...(await findRecordFiles(p)), ...(await findStencilFiles(p))])].sort());
         sources = await readSources(files);
       }
       const result = await compileSources(sources, { dbVersion: opts.dbVersion, buildTime: opts.buildTime });

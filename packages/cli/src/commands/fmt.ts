@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { Exit, printJson, readStdin, UserError, writeFileAtomic } from "../io.js";
+import { Exit, findFilesOrFail, printJson, readStdin, UserError, writeFileAtomic } from "../io.js";
 
 export function register(program: Command): void {
   program
@@ -39,13 +39,7 @@ export function register(program: Command): void {
         return;
       }
       const { findRecordFiles, readSources } = await import("@tgvx/compiler");
-      let files: string[];
-      try {
-        files = await findRecordFiles(paths);
-      } catch (err) {
-        throw new UserError(`cannot read ${paths.join(", ")}: ${(err as Error).message}`);
-      }
-      if (!files.length) throw new UserError(`no record files (*.yaml) in ${paths.join(", ")}`);
+      const files = await findFilesOrFail(paths, findRecordFiles);
       const changed: string[] = [];
       const failed: string[] = [];
       for (const src of await readSources(files)) {

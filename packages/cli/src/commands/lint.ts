@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { SourceText } from "@tgvx/records";
-import { Exit, printJson, UserError, writeFileAtomic } from "../io.js";
+import { Exit, findFilesOrFail, printJson, UserError, writeFileAtomic } from "../io.js";
 
 interface LintOptions {
   samples: string | false;
@@ -77,13 +77,7 @@ export function register(program: Command): void {
       }
 
       const { findRecordFiles, readSources } = await import("@tgvx/compiler");
-      let files: string[];
-      try {
-        files = await findRecordFiles(paths);
-      } catch (err) {
-        throw new UserError(`cannot read ${paths.join(", ")}: ${(err as Error).message}`);
-      }
-      if (!files.length) throw new UserError(`no record files (*.yaml) in ${paths.join(", ")}: linting nothing is not a pass`);
+      const files = await findFilesOrFail(paths, findRecordFiles, ": linting nothing is not a pass");
       const sources: SourceText[] = await readSources(files);
 
       let corpus;

@@ -121,17 +121,29 @@ export async function cleanFile(engine: Engine, path: string, options: CleanFile
     }
     return report;
   }
-  const output = result.output!;
+  try {
+    await replaceVerified(io, path, result.output!, st.mode & 0o7777);
+  } catch (err) {
+    return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
+  }
+  return report;
+}
+
+/**
+ * Put `output` in place of `path`: a temporary file in the same folder, read back and compared,
+ * then renamed over the original. On any failure the temporary file is removed and the error
+ * thrown; the original is untouched.
+ */
+export async function replaceVerified(io: FileOps, path: string, output: Uint8Array, mode: number): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tgvx-${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await io.writeFile(tmp, output, st.mode & 0o7777);
+    await io.writeFile(tmp, output, mode);
     if (!sameBytes(await io.readFile(tmp), output)) throw Object.assign(new Error("the written file does not read back as written"), { code: "VERIFY_FAILED" });
     await io.rename(tmp, path);
   } catch (err) {
     await io.unlink(tmp).catch(() => {});
-    return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
+    throw err;
   }
-  return report;
 }
 
 /** Copy `bytes` into `dir` as `name` (`.1`, `.2`... when taken), read it back; returns the path written. */

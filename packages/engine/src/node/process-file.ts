@@ -5,11 +5,10 @@
  * asked (SuspiciousCopy); a cleaned result goes to a temporary file in the same folder, is read
  * back and renamed over the original, so the original is either untouched or wholly replaced.
  */
-import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import type { Engine, Policy, ProcessOptions, ProcessReceiver, ProcessResult } from "../index.js";
-import { nodeFileOps, sameBytes, writeBackup, type FileOps } from "./clean-file.js";
+import { nodeFileOps, replaceVerified, writeBackup, type FileOps } from "./clean-file.js";
 
 export interface ProcessFileOptions {
   /** The resolved layers (stencil, INI, debug); default: flow control and the records. */
@@ -141,14 +140,9 @@ export async function processFile(engine: Engine, path: string, options: Process
     }
     return report;
   }
-  const output = r.output!;
-  const tmp = join(dirname(path), `.${basename(path)}.tgvx-${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await io.writeFile(tmp, output, st.mode & 0o7777);
-    if (!sameBytes(await io.readFile(tmp), output)) throw Object.assign(new Error("the written file does not read back as written"), { code: "VERIFY_FAILED" });
-    await io.rename(tmp, path);
+    await replaceVerified(io, path, r.output!, st.mode & 0o7777);
   } catch (err) {
-    await io.unlink(tmp).catch(() => {});
     return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
   }
   return report;
