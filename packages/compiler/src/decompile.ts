@@ -12,7 +12,7 @@ const HEX_KEYS = new Set(["id", "offset", "length", "crc", "at"]);
 
 export function decompileToYaml(db: Database): string {
   const records = [];
-  for (let row = 0; row < db.recordCount; row++) {
+  for (const row of db.rowsById()) {
     const r = db.record(row);
     const out: Record<string, unknown> = { id: r.id, rev: r.rev, name: r.name, type: r.type, status: r.status };
     if (r.category !== "virus") out.category = r.category;

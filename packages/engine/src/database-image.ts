@@ -11,37 +11,36 @@ import type { DatabaseImage, RecordImage, WindowImage } from "./to-binary.js";
 export function recordImage(db: Database, row: number): RecordImage {
   const v = db.view;
   const o = db.rowOffset(row);
+  const so = db.shapeOffset(row);
   const rec: RecordImage = {
     id: v.getUint32(o + L.R_ID, true),
     rev: v.getUint16(o + L.R_REV, true),
-    type: v.getUint8(o + L.R_TYPE) as RecordImage["type"],
-    status: v.getUint8(o + L.R_STATUS),
-    name: db.string(v.getUint32(o + L.R_NAME, true)) ?? "",
-    category: v.getUint8(o + L.R_CATEGORY),
-    attributes: v.getUint32(o + L.R_ATTRIBUTES, true),
+    type: v.getUint8(so + L.SH_TYPE) as RecordImage["type"],
+    status: v.getUint8(so + L.SH_STATUS),
+    name: db.recordName(row),
+    category: v.getUint8(so + L.SH_CATEGORY),
+    attributes: v.getUint32(so + L.SH_ATTRIBUTES, true),
   };
-  const anchor = v.getUint8(o + L.R_ANCHOR);
+  const anchor = v.getUint8(so + L.SH_ANCHOR);
   if (anchor !== L.NO_DETECT) {
-    const win = (index: number, crc: number): WindowImage => ({
-      offset: v.getInt32(db.wins + index * L.WIN_SIZE + 4, true),
-      length: v.getUint32(db.wins + index * L.WIN_SIZE + 8, true),
-      crc,
-    });
+    const win = (index: number, crc: number): WindowImage => {
+      const { offset, length } = db.window(index);
+      return { offset, length, crc };
+    };
     rec.detect = {
       anchor,
-      at: v.getInt32(o + L.R_AT, true),
+      at: v.getInt32(so + L.SH_AT, true),
       first: v.getUint16(o + L.R_FIRST, true),
-      filetypes: v.getUint32(o + L.R_FILETYPES, true),
+      filetypes: v.getUint32(so + L.SH_FILETYPES, true),
       windows: [win(v.getUint32(o + L.R_WIN1, true), v.getUint32(o + L.R_CRC1, true)), win(v.getUint32(o + L.R_WIN2, true), v.getUint32(o + L.R_CRC2, true))],
     };
   }
-  const module = db.string(v.getUint32(o + L.R_MODULE, true));
-  const args = db.string(v.getUint32(o + L.R_ARGS, true));
+  const module = db.recordModule(row);
+  const args = db.recordArgs(row);
   if (module !== undefined) rec.module = module;
   if (args !== undefined) rec.args = args;
-  const script = v.getUint32(o + L.R_CLEAN, true);
-  if (script !== L.NONE) {
-    const start = db.scrp + script;
+  const start = db.scriptStart(row);
+  if (start >= 0) {
     // Checked on open; the end is where the script's last operand ends.
     const { end } = decodeScript(db.bytes, start, db.scrp + db.scrpLen);
     rec.clean = db.bytes.slice(start, end);
@@ -53,6 +52,7 @@ export function recordImage(db: Database, row: number): RecordImage {
 export function databaseImage(db: Database): DatabaseImage {
   const records: RecordImage[] = new Array(db.recordCount);
   for (let r = 0; r < db.recordCount; r++) records[r] = recordImage(db, r);
+  records.sort((a, b) => a.id - b.id);
   const img: DatabaseImage = { dbVersion: db.info.dbVersion, records };
   if (db.info.buildTime) img.buildTime = db.info.buildTime;
   const stencils = db.stencils();

@@ -178,6 +178,8 @@ export class Engine {
   private readonly anchors = new Int32Array(ANCHOR_NAMES.length);
   private readonly crcs: Float64Array;
   private readonly stamps: Uint32Array;
+  /** File types per record shape, read once: the candidate loop's only shape field. */
+  private readonly filetypes: Uint32Array;
   private generation = 0;
 
   private constructor(
@@ -187,6 +189,8 @@ export class Engine {
   ) {
     this.crcs = new Float64Array(db.windowCount);
     this.stamps = new Uint32Array(db.windowCount);
+    this.filetypes = new Uint32Array(db.shapeCount);
+    for (let sh = 0; sh < db.shapeCount; sh++) this.filetypes[sh] = db.view.getUint32(db.shapes + sh * L.SHAPE_SIZE + L.SH_FILETYPES, true);
   }
 
   /**
@@ -353,9 +357,10 @@ export class Engine {
     const windowCrc = (w: number): number => {
       if (this.stamps[w] === gen) return this.crcs[w];
       const o = db.wins + w * L.WIN_SIZE;
-      const a = anchors[v.getUint8(o)];
+      const shape = v.getUint32(o, true);
+      const a = anchors[shape & 0xff];
       const pos = a + v.getInt32(o + 4, true);
-      const len = v.getUint32(o + 8, true);
+      const len = shape >>> 8;
       let crc = OUTSIDE;
       if (a >= 0 && pos >= 0 && pos + len <= size) {
         crc = crc32(bytes, pos, pos + len);
@@ -377,15 +382,15 @@ export class Engine {
       const key = ((p << 16) | bytes[pos] | (bytes[pos + 1] << 8)) >>> 0;
       const k = this.findKey(key);
       if (k < 0) continue;
+      // Rows are stored in index order: a key's candidates are the rows up to the next key's first.
       const start = v.getUint32(db.keys + k * L.KEY_SIZE + 4, true);
-      const end = k + 1 < db.keyCount ? v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true) : db.candCount;
-      for (let c = start; c < end; c++) {
-        const row = v.getUint32(db.cand + 4 * c, true);
+      const end = v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true);
+      for (let row = start; row < end; row++) {
         const ro = db.rowOffset(row);
         stats.candidates++;
         const t0 = profile ? performance.now() : 0;
         const crcs0 = stats.crcs;
-        const ft = v.getUint32(ro + L.R_FILETYPES, true);
+        const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
         const hit =
           (ft === 0 || (ft & types) !== 0) &&
           windowCrc(v.getUint32(ro + L.R_WIN1, true)) === v.getUint32(ro + L.R_CRC1, true) &&
@@ -400,8 +405,8 @@ export class Engine {
           id: v.getUint32(ro + L.R_ID, true),
           rev: v.getUint16(ro + L.R_REV, true),
           name: db.recordName(row),
-          type: v.getUint8(ro + L.R_TYPE) as RecordType,
-          category: CATEGORY_NAMES[v.getUint8(ro + L.R_CATEGORY)],
+          type: db.recordType(row),
+          category: db.recordCategory(row),
           anchor: ANCHOR_NAMES[anchor],
           offset: pos,
           anchorOffset: a,

@@ -46,6 +46,8 @@ export interface DatabaseInfo {
   windowCount: number;
   probeCount: number;
   keyCount: number;
+  shapeCount: number;
+  nameCount: number;
 }
 
 /** A record materialised for display, decompiling or reports (made on demand, never on load). */
@@ -77,21 +79,28 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
 export class Database {
   /** @internal */ readonly view: DataView;
   /** @internal */ readonly recs: number;
+  /** @internal */ readonly shapes: number;
   /** @internal */ readonly wins: number;
   /** @internal */ readonly probes: number;
   /** @internal */ readonly keys: number;
-  /** @internal */ readonly cand: number;
+  /** @internal */ readonly names: number;
   /** @internal */ readonly strs: number;
   /** @internal */ readonly scrp: number;
   /** @internal */ readonly scrpLen: number;
   readonly recordCount: number;
+  readonly shapeCount: number;
   readonly windowCount: number;
   readonly probeCount: number;
+  /** Index keys (without the end entry). */
   readonly keyCount: number;
-  readonly candCount: number;
+  /** Rows the index can find: rows [0, indexedRows) are in key order. */
+  readonly indexedRows: number;
+  readonly nameCount: number;
   private readonly strLen: number;
+  private readonly nameLen: number;
   private readonly stnc: SectionInfo | undefined;
   private stencilList: Stencil[] | undefined;
+  private idIndex: Uint32Array | undefined;
 
   /** @internal Use `openDatabase`. */
   constructor(
@@ -101,19 +110,23 @@ export class Database {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const s = (n: string) => info.sections.find((x) => x.name === n)!;
     this.recs = s("RECS").offset;
+    this.shapes = s("SHAP").offset;
     this.wins = s("WINS").offset;
     this.probes = s("PROB").offset;
     this.keys = s("KEYS").offset;
-    this.cand = s("CAND").offset;
+    this.names = s("NAME").offset;
+    this.nameLen = s("NAME").length;
     this.strs = s("STRS").offset;
     this.strLen = s("STRS").length;
     this.scrp = s("SCRP").offset;
     this.scrpLen = s("SCRP").length;
     this.recordCount = s("RECS").count;
+    this.shapeCount = s("SHAP").count;
     this.windowCount = s("WINS").count;
     this.probeCount = s("PROB").count;
-    this.keyCount = s("KEYS").count;
-    this.candCount = s("CAND").count;
+    this.keyCount = Math.max(0, s("KEYS").count - 1);
+    this.indexedRows = s("KEYS").count ? this.view.getUint32(this.keys + this.keyCount * L.KEY_SIZE + 4, true) : 0;
+    this.nameCount = s("NAME").count;
     this.stnc = info.sections.find((x) => x.name === "STNC");
   }
 
@@ -144,64 +157,129 @@ export class Database {
     return this.recs + row * L.ROW_SIZE;
   }
 
+  /** @internal Byte offset of a row's shape. */
+  shapeOffset(row: number): number {
+    return this.shapes + this.view.getUint32(this.rowOffset(row) + L.R_SHAPE, true) * L.SHAPE_SIZE;
+  }
+
   recordId(row: number): number {
     return this.view.getUint32(this.rowOffset(row) + L.R_ID, true);
   }
 
-  recordName(row: number): string {
-    return this.string(this.view.getUint32(this.rowOffset(row) + L.R_NAME, true)) ?? "";
+  recordRev(row: number): number {
+    return this.view.getUint16(this.rowOffset(row) + L.R_REV, true);
   }
 
-  /** Row of a record id, or -1 (binary search: rows are sorted by id). */
+  recordType(row: number): RecordType {
+    return this.view.getUint8(this.shapeOffset(row) + L.SH_TYPE) as RecordType;
+  }
+
+  recordCategory(row: number): CategoryName {
+    return CATEGORY_NAMES[this.view.getUint8(this.shapeOffset(row) + L.SH_CATEGORY)];
+  }
+
+  /** Bit set over ATTRIBUTE_NAMES. */
+  recordAttributes(row: number): number {
+    return this.view.getUint32(this.shapeOffset(row) + L.SH_ATTRIBUTES, true);
+  }
+
+  /** FileType bit set; 0 = any. */
+  recordFiletypes(row: number): number {
+    return this.view.getUint32(this.shapeOffset(row) + L.SH_FILETYPES, true);
+  }
+
+  recordModule(row: number): string | undefined {
+    return this.string(this.view.getUint32(this.shapeOffset(row) + L.SH_MODULE, true));
+  }
+
+  recordArgs(row: number): string | undefined {
+    return this.string(this.view.getUint32(this.shapeOffset(row) + L.SH_ARGS, true));
+  }
+
+  recordName(row: number): string {
+    return this.name(this.view.getUint32(this.rowOffset(row) + L.R_NAME, true));
+  }
+
+  /** @internal Name number `i` of NAME: decoded from the start of its block (checked on open). */
+  name(i: number): string {
+    const b = this.bytes;
+    let p = this.names + this.view.getUint32(this.names + ((i / L.NAME_BLOCK) | 0) * 4, true);
+    let s = "";
+    for (let k = i % L.NAME_BLOCK; k >= 0; k--) {
+      const shared = b[p];
+      const len = b[p + 1];
+      s = s.slice(0, shared) + String.fromCharCode(...b.subarray(p + 2, p + 2 + len));
+      p += 2 + len;
+    }
+    return s;
+  }
+
+  /** Row numbers in id order (rows themselves are in index order); built on first use. */
+  rowsById(): Uint32Array {
+    return (this.idIndex ??= this.buildIdIndex());
+  }
+
+  /** Row of a record id, or -1. */
   findRow(id: number): number {
+    const ix = this.rowsById();
     let lo = 0;
-    let hi = this.recordCount - 1;
+    let hi = ix.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const v = this.recordId(mid);
-      if (v === id) return mid;
+      const v = this.recordId(ix[mid]);
+      if (v === id) return ix[mid];
       if (v < id) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
   }
 
+  private buildIdIndex(): Uint32Array {
+    const n = this.recordCount;
+    // Pack (id, row) into one exact double so the native numeric sort does the work.
+    const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+    if (bits <= 21) {
+      const keys = new Float64Array(n);
+      const scale = 2 ** bits;
+      for (let r = 0; r < n; r++) keys[r] = this.recordId(r) * scale + r;
+      keys.sort();
+      const out = new Uint32Array(n);
+      for (let i = 0; i < n; i++) out[i] = keys[i] % scale;
+      return out;
+    }
+    const ids = new Uint32Array(n);
+    for (let r = 0; r < n; r++) ids[r] = this.recordId(r);
+    return Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => ids[x] - ids[y]);
+  }
+
   record(row: number): RecordView {
     const v = this.view;
     const o = this.rowOffset(row);
-    const attrs = v.getUint32(o + L.R_ATTRIBUTES, true);
-    const anchor = v.getUint8(o + L.R_ANCHOR);
+    const so = this.shapeOffset(row);
+    const anchor = v.getUint8(so + L.SH_ANCHOR);
     const out: RecordView = {
       row,
       id: v.getUint32(o + L.R_ID, true),
       rev: v.getUint16(o + L.R_REV, true),
-      type: v.getUint8(o + L.R_TYPE) as RecordType,
-      status: STATUS_NAMES[v.getUint8(o + L.R_STATUS)],
+      type: v.getUint8(so + L.SH_TYPE) as RecordType,
+      status: STATUS_NAMES[v.getUint8(so + L.SH_STATUS)],
       name: this.recordName(row),
-      category: CATEGORY_NAMES[v.getUint8(o + L.R_CATEGORY)],
-      attributes: attributeNames(attrs),
+      category: CATEGORY_NAMES[v.getUint8(so + L.SH_CATEGORY)],
+      attributes: attributeNames(v.getUint32(so + L.SH_ATTRIBUTES, true)),
     };
     if (anchor !== L.NO_DETECT) {
-      const win = (i: number, crc: number) => ({
-        offset: v.getInt32(this.wins + i * L.WIN_SIZE + 4, true),
-        length: v.getUint32(this.wins + i * L.WIN_SIZE + 8, true),
-        crc,
-      });
-      const ft = v.getUint32(o + L.R_FILETYPES, true);
+      const ft = v.getUint32(so + L.SH_FILETYPES, true);
       const first = v.getUint16(o + L.R_FIRST, true);
       out.detect = {
         anchor: ANCHOR_NAMES[anchor],
-        at: v.getInt32(o + L.R_AT, true),
+        at: v.getInt32(so + L.SH_AT, true),
         first: [first & 0xff, first >>> 8],
         filetypes: FILE_TYPE_NAMES.filter((_, i) => (ft >>> i) & 1),
-        windows: [
-          win(v.getUint32(o + L.R_WIN1, true), v.getUint32(o + L.R_CRC1, true)),
-          win(v.getUint32(o + L.R_WIN2, true), v.getUint32(o + L.R_CRC2, true)),
-        ],
+        windows: [this.recordWindow(v.getUint32(o + L.R_WIN1, true), v.getUint32(o + L.R_CRC1, true)), this.recordWindow(v.getUint32(o + L.R_WIN2, true), v.getUint32(o + L.R_CRC2, true))],
       };
     }
-    const module = this.string(v.getUint32(o + L.R_MODULE, true));
-    const args = this.string(v.getUint32(o + L.R_ARGS, true));
+    const module = this.recordModule(row);
+    const args = this.recordArgs(row);
     const clean = this.script(row);
     if (module !== undefined) out.module = module;
     if (args !== undefined) out.args = args;
@@ -209,18 +287,35 @@ export class Database {
     return out;
   }
 
+  private recordWindow(i: number, crc: number): { offset: number; length: number; crc: number } {
+    const { offset, length } = this.window(i);
+    return { offset, length, crc };
+  }
+
+  /** @internal Window `i` of WINS: its anchor, offset and length. */
+  window(i: number): { anchor: number; offset: number; length: number } {
+    const w = this.view.getUint32(this.wins + i * L.WIN_SIZE, true);
+    return { anchor: w & 0xff, offset: this.view.getInt32(this.wins + i * L.WIN_SIZE + 4, true), length: w >>> 8 };
+  }
+
+  /** @internal Byte offset of a row's cleaning script in the file, or -1. */
+  scriptStart(row: number): number {
+    const ref = this.view.getUint32(this.shapeOffset(row) + L.SH_CLEAN, true);
+    return ref === L.NONE ? -1 : this.scrp + ref;
+  }
+
   /** The cleaning script of a record row (checked on open), or undefined. */
   script(row: number): ScriptOp[] | undefined {
-    const ref = this.view.getUint32(this.rowOffset(row) + L.R_CLEAN, true);
-    if (ref === L.NONE) return undefined;
-    return decodeScript(this.bytes, this.scrp + ref, this.scrp + this.scrpLen).ops;
+    const start = this.scriptStart(row);
+    if (start < 0) return undefined;
+    return decodeScript(this.bytes, start, this.scrp + this.scrpLen).ops;
   }
 
   /** Names of the modules the records need (types 1/2 detection, processing modules). */
   modules(): string[] {
     const names = new Set<string>();
-    for (let r = 0; r < this.recordCount; r++) {
-      const m = this.string(this.view.getUint32(this.rowOffset(r) + L.R_MODULE, true));
+    for (let sh = 0; sh < this.shapeCount; sh++) {
+      const m = this.string(this.view.getUint32(this.shapes + sh * L.SHAPE_SIZE + L.SH_MODULE, true));
       if (m !== undefined) names.add(m);
     }
     return [...names].sort();
@@ -292,7 +387,7 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
     if (sections.some((x) => x.name === s.name)) fail("MALFORMED", `section ${s.name} appears twice`);
     sections.push(s);
   }
-  const sizes: Record<string, number> = { RECS: L.ROW_SIZE, WINS: L.WIN_SIZE, PROB: L.PROBE_SIZE, KEYS: L.KEY_SIZE, CAND: 4 };
+  const sizes: Record<string, number> = { RECS: L.ROW_SIZE, SHAP: L.SHAPE_SIZE, WINS: L.WIN_SIZE, PROB: L.PROBE_SIZE, KEYS: L.KEY_SIZE };
   for (const name of L.SECTION_ORDER) {
     const s = sections.find((x) => x.name === name);
     if (!s && L.OPTIONAL_SECTIONS.has(name)) continue;
@@ -316,11 +411,15 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
     windowCount: 0,
     probeCount: 0,
     keyCount: 0,
+    shapeCount: 0,
+    nameCount: 0,
   };
   const db = new Database(bytes, info);
   info.windowCount = db.windowCount;
   info.probeCount = db.probeCount;
   info.keyCount = db.keyCount;
+  info.shapeCount = db.shapeCount;
+  info.nameCount = db.nameCount;
   if (db.recordCount !== recordCount) fail("MALFORMED", `header says ${recordCount} records, RECS holds ${db.recordCount}`);
   checkCrossReferences(db);
   db.stencils();
@@ -408,60 +507,102 @@ function decodeStencils(db: Database, section: SectionInfo): Stencil[] {
 function checkCrossReferences(db: Database): void {
   const v = db.view;
   for (let i = 0; i < db.windowCount; i++)
-    if (v.getUint8(db.wins + i * L.WIN_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `window ${i} has an unknown anchor`);
+    if (db.window(i).anchor >= ANCHOR_NAMES.length) fail("MALFORMED", `window ${i} has an unknown anchor`);
   for (let i = 0; i < db.probeCount; i++)
     if (v.getUint8(db.probes + i * L.PROBE_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `probe ${i} has an unknown anchor`);
-  let prevId = -1;
-  for (let r = 0; r < db.recordCount; r++) {
-    const o = db.rowOffset(r);
-    const id = v.getUint32(o + L.R_ID, true);
-    const where = `record row ${r} (id ${id})`;
-    if (id <= prevId) fail("MALFORMED", `${where}: rows are not sorted by unique id`);
-    prevId = id;
-    const type = v.getUint8(o + L.R_TYPE);
+  checkNames(db);
+  for (let sh = 0; sh < db.shapeCount; sh++) {
+    const o = db.shapes + sh * L.SHAPE_SIZE;
+    const where = `record shape ${sh}`;
+    const type = v.getUint8(o + L.SH_TYPE);
     if (type < 1 || type > 4) fail("MALFORMED", `${where}: record type ${type}`);
-    if (v.getUint8(o + L.R_STATUS) >= STATUS_NAMES.length) fail("MALFORMED", `${where}: unknown status`);
-    if (v.getUint8(o + L.R_CATEGORY) >= CATEGORY_NAMES.length) fail("MALFORMED", `${where}: unknown category`);
-    if (v.getUint32(o + L.R_ATTRIBUTES, true) >>> ATTRIBUTE_NAMES.length) fail("MALFORMED", `${where}: unknown attribute bits`);
-    if (v.getUint32(o + L.R_FILETYPES, true) >>> FILE_TYPE_NAMES.length) fail("MALFORMED", `${where}: unknown file-type bits`);
-    const script = v.getUint32(o + L.R_CLEAN, true);
+    if (v.getUint8(o + L.SH_STATUS) >= STATUS_NAMES.length) fail("MALFORMED", `${where}: unknown status`);
+    if (v.getUint8(o + L.SH_CATEGORY) >= CATEGORY_NAMES.length) fail("MALFORMED", `${where}: unknown category`);
+    if (v.getUint32(o + L.SH_ATTRIBUTES, true) >>> ATTRIBUTE_NAMES.length) fail("MALFORMED", `${where}: unknown attribute bits`);
+    if (v.getUint32(o + L.SH_FILETYPES, true) >>> FILE_TYPE_NAMES.length) fail("MALFORMED", `${where}: unknown file-type bits`);
+    const anchor = v.getUint8(o + L.SH_ANCHOR);
+    if ((type === 3 || type === 4) !== (anchor !== L.NO_DETECT)) fail("MALFORMED", `${where}: type ${type} with anchor ${anchor}`);
+    if (anchor !== L.NO_DETECT && anchor >= ANCHOR_NAMES.length) fail("MALFORMED", `${where}: unknown anchor ${anchor}`);
+    for (const f of [L.SH_MODULE, L.SH_ARGS]) {
+      const err = db.checkString(v.getUint32(o + f, true));
+      if (err) fail("MALFORMED", `${where}: ${err}`);
+    }
+    const script = v.getUint32(o + L.SH_CLEAN, true);
     if (script !== L.NONE) {
       if (script >= db.scrpLen) fail("MALFORMED", `${where}: cleaning script offset ${script} outside SCRP (${db.scrpLen} bytes)`);
       try {
-        db.script(r);
+        decodeScript(db.bytes, db.scrp + script, db.scrp + db.scrpLen);
       } catch (err) {
         if (err instanceof ScriptFormatError) fail("MALFORMED", `${where}: cleaning script: ${err.message}`);
         throw err;
       }
     }
-    for (const f of [L.R_NAME, L.R_MODULE, L.R_ARGS]) {
-      const err = db.checkString(v.getUint32(o + f, true));
-      if (err) fail("MALFORMED", `${where}: ${err}`);
-    }
-    if (v.getUint32(o + L.R_NAME, true) === L.NONE) fail("MALFORMED", `${where}: no name`);
-    const anchor = v.getUint8(o + L.R_ANCHOR);
-    const detects = type === 3 || type === 4;
-    if (detects !== (anchor !== L.NO_DETECT)) fail("MALFORMED", `${where}: type ${type} with anchor ${anchor}`);
-    if (!detects) continue;
-    if (anchor >= ANCHOR_NAMES.length) fail("MALFORMED", `${where}: unknown anchor ${anchor}`);
-    for (const f of [L.R_WIN1, L.R_WIN2]) {
-      const w = v.getUint32(o + f, true);
-      if (w >= db.windowCount || v.getUint8(db.wins + w * L.WIN_SIZE) !== anchor)
-        fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
-    }
   }
+  if (db.info.sections.find((s) => s.name === "KEYS")!.count < 1) fail("MALFORMED", "section KEYS lacks its end entry");
+  if (db.nameCount > 0 && db.recordCount === 0) fail("MALFORMED", "names without records");
+  if (db.indexedRows > db.recordCount) fail("MALFORMED", `index covers ${db.indexedRows} rows of ${db.recordCount}`);
   let prevKey = -1;
-  for (let k = 0; k < db.keyCount; k++) {
+  for (let k = 0; k <= db.keyCount; k++) {
     const key = v.getUint32(db.keys + k * L.KEY_SIZE, true);
     const start = v.getUint32(db.keys + k * L.KEY_SIZE + 4, true);
-    const end = k + 1 < db.keyCount ? v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true) : db.candCount;
-    if (key <= prevKey) fail("MALFORMED", `index key ${k} out of order`);
+    const end = k < db.keyCount ? v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true) : start;
+    if (key <= prevKey || (k === db.keyCount) !== (key === L.END_KEY)) fail("MALFORMED", `index key ${k} out of order`);
     prevKey = key;
+    if (k === db.keyCount) break;
     if (key >>> 16 >= db.probeCount) fail("MALFORMED", `index key ${k} names probe ${key >>> 16} of ${db.probeCount}`);
-    if (start > end || end > db.candCount) fail("MALFORMED", `index key ${k} has candidate run ${start}..${end} of ${db.candCount}`);
+    if ((k === 0 && start !== 0) || start >= end || end > db.indexedRows) fail("MALFORMED", `index key ${k} has row run ${start}..${end} of ${db.indexedRows}`);
+    const probe = db.probes + (key >>> 16) * L.PROBE_SIZE;
+    for (let r = start; r < end; r++) {
+      const o = db.rowOffset(r);
+      if (v.getUint32(o + L.R_SHAPE, true) >= db.shapeCount) fail("MALFORMED", `record row ${r}: shape outside SHAP`);
+      if (r > start && v.getUint32(o + L.R_ID, true) <= db.recordId(r - 1)) fail("MALFORMED", `record row ${r}: rows of index key ${k} are not sorted by id`);
+      const so = db.shapeOffset(r);
+      if (v.getUint16(o + L.R_FIRST, true) !== (key & 0xffff) || v.getUint8(so + L.SH_ANCHOR) !== v.getUint8(probe) || v.getInt32(so + L.SH_AT, true) !== v.getInt32(probe + 4, true))
+        fail("MALFORMED", `record row ${r} is not found under index key ${k}`);
+    }
   }
-  for (let c = 0; c < db.candCount; c++) {
-    const row = v.getUint32(db.cand + 4 * c, true);
-    if (row >= db.recordCount) fail("MALFORMED", `candidate ${c} names row ${row} of ${db.recordCount}`);
+  // Ids are unique (the compiler refuses duplicates); a crafted file with two equal ids stays
+  // safe to scan, only ambiguous, so no sort is spent on load to prove it.
+  for (let r = 0; r < db.recordCount; r++) {
+    const o = db.rowOffset(r);
+    const id = v.getUint32(o + L.R_ID, true);
+    const where = `record row ${r} (id ${id})`;
+    if (r > db.indexedRows && id <= db.recordId(r - 1)) fail("MALFORMED", `${where}: rows outside the index are not sorted by id`);
+    if (v.getUint32(o + L.R_SHAPE, true) >= db.shapeCount) fail("MALFORMED", `${where}: shape outside SHAP`);
+    if (v.getUint32(o + L.R_NAME, true) >= db.nameCount) fail("MALFORMED", `${where}: name outside NAME`);
+    const anchor = v.getUint8(db.shapeOffset(r) + L.SH_ANCHOR);
+    if (anchor === L.NO_DETECT) {
+      if (r < db.indexedRows) fail("MALFORMED", `${where}: a record without detection is indexed`);
+      continue;
+    }
+    for (const f of [L.R_WIN1, L.R_WIN2]) {
+      const w = v.getUint32(o + f, true);
+      if (w >= db.windowCount || db.window(w).anchor !== anchor) fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
+    }
   }
+}
+
+/** NAME: block offsets in order and inside the section, every entry's prefix and suffix in bounds. */
+function checkNames(db: Database): void {
+  const sec = db.info.sections.find((s) => s.name === "NAME")!;
+  const b = db.bytes;
+  const blocks = Math.ceil(db.nameCount / L.NAME_BLOCK);
+  const end = sec.offset + sec.length;
+  if (blocks * 4 > sec.length) fail("MALFORMED", `section NAME is ${sec.length} bytes, too short for ${blocks} block offsets`);
+  let p = sec.offset + blocks * 4;
+  let prevLen = 0;
+  for (let i = 0; i < db.nameCount; i++) {
+    if (i % L.NAME_BLOCK === 0) {
+      if (db.view.getUint32(sec.offset + (i / L.NAME_BLOCK) * 4, true) !== p - sec.offset) fail("MALFORMED", `NAME block ${i / L.NAME_BLOCK} starts at the wrong offset`);
+      prevLen = 0;
+    }
+    if (p + 2 > end) fail("MALFORMED", `name ${i} runs past NAME`);
+    const shared = b[p];
+    const len = b[p + 1];
+    if (shared > prevLen || p + 2 + len > end || shared + len === 0 || shared + len > L.MAX_NAME_BYTES) fail("MALFORMED", `name ${i} is malformed`);
+    for (let k = p + 2; k < p + 2 + len; k++) if (b[k] >= 0x80 || b[k] < 0x20) fail("MALFORMED", `name ${i} is not printable ASCII`);
+    prevLen = shared + len;
+    p += 2 + len;
+  }
+  if (p !== end) fail("MALFORMED", `section NAME has ${end - p} bytes after its last name`);
 }

@@ -201,7 +201,7 @@ export class Policy {
   private checkNames(): void {
     const names: { name: string; rev: number }[] = [];
     for (let r = 0; r < this.db.recordCount; r++)
-      names.push({ name: this.db.recordName(r), rev: this.db.view.getUint16(this.db.rowOffset(r) + L.R_REV, true) });
+      names.push({ name: this.db.recordName(r), rev: this.db.recordRev(r) });
     for (const o of this.user.overrides ?? [])
       if (!names.some((n) => matchName(o.pattern, n.name) > 0)) this.warnings.push({ source: o.source, message: `[Override] ${o.pattern} names no record in this database` });
     for (const i of this.user.ignore ?? []) {
@@ -219,10 +219,9 @@ export class Policy {
     if (f) return f;
     const row = this.db.findRow(id);
     if (row < 0) return undefined;
-    const o = this.db.rowOffset(row);
-    const bits = this.db.view.getUint32(o + L.R_ATTRIBUTES, true);
+    const bits = this.db.recordAttributes(row);
     const script = this.db.script(row);
-    const module = this.db.string(this.db.view.getUint32(o + L.R_MODULE, true));
+    const module = this.db.recordModule(row);
     f = {
       attributes: attributeNames(bits),
       attributeBits: bits,

@@ -16,23 +16,33 @@
  *         u32 file length, u32 section count, u32 section table offset, 12 reserved bytes
  *   section table: per section u32 tag, u32 offset, u32 length, u32 item count
  *   sections, each starting on an 8-byte boundary (zero padding between):
- *     RECS  fixed-width record rows (ROW_SIZE bytes), sorted by id
- *     WINS  distinct CRC windows (anchor, offset, length), sorted; records refer to them by
+ *     RECS  fixed-width record rows (ROW_SIZE bytes). Rows the index can find come first, sorted
+ *           by (index key, id), so a key's candidates are one run of rows; then the rows it
+ *           cannot (module records, deprecated records), sorted by id. Ids are unique.
+ *     SHAP  record shapes (SHAPE_SIZE bytes): what many records share (type, status, category,
+ *           anchor, at, attributes, file types, module, args, cleaning script), stored once
+ *     WINS  distinct CRC windows (anchor, length, offset), sorted; records refer to them by
  *           index, so a window shared by many records is hashed once per scanned object
  *     PROB  distinct probes (anchor, at): the places a first word is read from
- *     KEYS  sorted (probe << 16 | first word) keys, each with the start of its CAND run
- *     CAND  record row numbers, one run per key: the candidates for that (probe, word)
- *     STRS  strings: u32 byte length + UTF-8, referred to by byte offset
+ *     KEYS  sorted (probe << 16 | first word) keys, each with its first row; one more entry
+ *           (key END_KEY) gives the end of the last run, which is the number of indexed rows
+ *     NAME  record names, distinct, sorted by bytes and front-coded in blocks of NAME_BLOCK:
+ *           first u32 offsets (from the section start) of each block, then per name u8 bytes
+ *           shared with the previous name of its block (0 for a block's first), u8 suffix
+ *           length, the suffix (ASCII). Item count = names.
+ *     STRS  other strings: u32 byte length + UTF-8, referred to by byte offset
  *     SCRP  cleaning scripts (see clean-bytecode.ts), referred to by byte offset; identical
  *           scripts are stored once
  *     STNC  stencils (see stencil.ts), optional: item count = stencils, sorted by name; first the
  *           stencil entries (STENCIL_SIZE bytes each), then every stencil's rules in order
  *           (RULE_SIZE bytes each); a stencil names its run of rules. Strings live in STRS.
  *           Written only when there are stencils; a database without it has none.
+ *   Format 2 made rows small (32 bytes, names front-coded, shared fields in SHAP, no candidate
+ *   list: the rows themselves are in index order): ~43 bytes per record at 100k records.
  */
 
 export const MAGIC = Uint8Array.of(0x54, 0x47, 0x56, 0x58, 0x44, 0x42, 0x1a, 0x0a);
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 export const HEADER_SIZE = 160;
 export const COVERED_FROM = 112;
 
@@ -68,46 +78,55 @@ export const Section = {
   WINS: tag("WINS"),
   PROB: tag("PROB"),
   KEYS: tag("KEYS"),
-  CAND: tag("CAND"),
+  SHAP: tag("SHAP"),
+  NAME: tag("NAME"),
   STRS: tag("STRS"),
   SCRP: tag("SCRP"),
   STNC: tag("STNC"),
 } as const;
 export type SectionName = keyof typeof Section;
 /** Order sections are written in. */
-export const SECTION_ORDER: readonly SectionName[] = ["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS", "SCRP", "STNC"];
+export const SECTION_ORDER: readonly SectionName[] = ["RECS", "SHAP", "WINS", "PROB", "KEYS", "NAME", "STRS", "SCRP", "STNC"];
 /** Sections added after format 1 shipped: written only when they have content, read as empty when absent. */
 export const OPTIONAL_SECTIONS: ReadonlySet<SectionName> = new Set<SectionName>(["STNC"]);
 
 /** Record row. */
-export const ROW_SIZE = 64;
+export const ROW_SIZE = 32;
 export const R_ID = 0; // u32
-export const R_REV = 4; // u16
-export const R_TYPE = 6; // u8: 1..4
-export const R_STATUS = 7; // u8: index in STATUS_NAMES
-export const R_NAME = 8; // u32 string ref
-export const R_CATEGORY = 12; // u8: index in CATEGORY_NAMES
-export const R_ANCHOR = 13; // u8: Anchor value, NO_DETECT for module records
-export const R_FIRST = 14; // u16: first word, byte 0 in the low half
-export const R_ATTRIBUTES = 16; // u32 bit set over ATTRIBUTE_NAMES
-export const R_FILETYPES = 20; // u32 FileType bit set, 0 = any (type 3)
-export const R_AT = 24; // i32 offset of the first word from the anchor
-export const R_WIN1 = 28; // u32 index into WINS
-export const R_CRC1 = 32; // u32
-export const R_WIN2 = 36; // u32
-export const R_CRC2 = 40; // u32
-export const R_MODULE = 44; // u32 string ref or NONE
-export const R_ARGS = 48; // u32 string ref (canonical JSON) or NONE
-export const R_CLEAN = 52; // u32 offset of the cleaning script in SCRP, or NONE
-// 56..63 reserved, zero
+export const R_CRC1 = 4; // u32
+export const R_CRC2 = 8; // u32
+export const R_WIN1 = 12; // u32 index into WINS, NONE for module records
+export const R_WIN2 = 16; // u32
+export const R_NAME = 20; // u32 index into NAME
+export const R_SHAPE = 24; // u32 index into SHAP
+export const R_REV = 28; // u16
+export const R_FIRST = 30; // u16: first word, byte 0 in the low half
+
+/** Record shape. */
+export const SHAPE_SIZE = 32;
+export const SH_TYPE = 0; // u8: 1..4
+export const SH_STATUS = 1; // u8: index in STATUS_NAMES
+export const SH_CATEGORY = 2; // u8: index in CATEGORY_NAMES
+export const SH_ANCHOR = 3; // u8: Anchor value, NO_DETECT for module records
+export const SH_ATTRIBUTES = 4; // u32 bit set over ATTRIBUTE_NAMES
+export const SH_FILETYPES = 8; // u32 FileType bit set, 0 = any (type 3)
+export const SH_AT = 12; // i32 offset of the first word from the anchor
+export const SH_MODULE = 16; // u32 string ref or NONE
+export const SH_ARGS = 20; // u32 string ref (canonical JSON) or NONE
+export const SH_CLEAN = 24; // u32 offset of the cleaning script in SCRP, or NONE
+// 28..31 reserved, zero
 
 export const NO_DETECT = 0xff;
 export const NONE = 0xffffffff;
 
-export const WIN_SIZE = 12; // u8 anchor, 3 zero bytes, i32 offset, u32 length
+export const WIN_SIZE = 8; // u32 anchor | length << 8, i32 offset
+export const MAX_WINDOW_LENGTH = 0xffffff;
 export const PROBE_SIZE = 8; // u8 anchor, 3 zero bytes, i32 at
-export const KEY_SIZE = 8; // u32 key, u32 start in CAND
+export const KEY_SIZE = 8; // u32 key, u32 first row of its run
+export const END_KEY = 0xffffffff;
 export const MAX_PROBES = 0xffff;
+export const NAME_BLOCK = 16;
+export const MAX_NAME_BYTES = 0xff;
 
 /** STNC stencil entry. */
 export const STENCIL_SIZE = 24;

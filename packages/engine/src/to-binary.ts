@@ -112,19 +112,50 @@ function cmp(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Names, distinct, sorted by bytes, front-coded in blocks (see NAME in the layout). */
+function encodeNames(names: Iterable<string>): { bytes: Uint8Array; count: number; index: Map<string, number> } {
+  const enc = new TextEncoder();
+  const list = [...new Set(names)].map((n) => ({ n, b: enc.encode(n) }));
+  for (const { n, b } of list) {
+    if (b.length > L.MAX_NAME_BYTES || b.some((c) => c >= 0x80)) throw new RangeError(`record name "${n}" is not ASCII of at most ${L.MAX_NAME_BYTES} bytes`);
+  }
+  list.sort((x, y) => (x.n < y.n ? -1 : x.n > y.n ? 1 : 0)); // ASCII: code units order = byte order
+  const blocks = Math.ceil(list.length / L.NAME_BLOCK);
+  const parts: number[] = [];
+  const offsets: number[] = [];
+  list.forEach(({ b }, i) => {
+    let shared = 0;
+    if (i % L.NAME_BLOCK === 0) offsets.push(blocks * 4 + parts.length);
+    else {
+      const prev = list[i - 1].b;
+      while (shared < b.length && shared < prev.length && b[shared] === prev[shared]) shared++;
+    }
+    parts.push(shared, b.length - shared);
+    for (let k = shared; k < b.length; k++) parts.push(b[k]);
+  });
+  const out = new Uint8Array(blocks * 4 + parts.length);
+  const v = new DataView(out.buffer);
+  offsets.forEach((o, i) => v.setUint32(i * 4, o, true));
+  out.set(parts, blocks * 4);
+  return { bytes: out, count: list.length, index: new Map(list.map(({ n }, i) => [n, i])) };
+}
+
 /** Build the sections of a database image. */
 function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8Array; count: number }> {
-  const records = [...img.records].sort((a, b) => cmp(a.id, b.id));
-  for (let i = 1; i < records.length; i++)
-    if (records[i].id === records[i - 1].id) throw new RangeError(`duplicate record id ${records[i].id}`);
+  const byId = [...img.records].sort((a, b) => cmp(a.id, b.id));
+  for (let i = 1; i < byId.length; i++)
+    if (byId[i].id === byId[i - 1].id) throw new RangeError(`duplicate record id ${byId[i].id}`);
 
   const winKey = (anchor: number, w: { offset: number; length: number }) => `${anchor}:${w.offset}:${w.length}`;
   const wins = new Map<string, { anchor: number; offset: number; length: number }>();
   const probes = new Map<string, { anchor: number; at: number }>();
-  for (const r of records) {
+  for (const r of byId) {
     if (!r.detect) continue;
     const d = r.detect;
-    for (const w of d.windows) wins.set(winKey(d.anchor, w), { anchor: d.anchor, offset: w.offset, length: w.length });
+    for (const w of d.windows) {
+      if (w.length > L.MAX_WINDOW_LENGTH) throw new RangeError(`record ${r.id}: window of ${w.length} bytes is longer than ${L.MAX_WINDOW_LENGTH}`);
+      wins.set(winKey(d.anchor, w), { anchor: d.anchor, offset: w.offset, length: w.length });
+    }
     probes.set(`${d.anchor}:${d.at}`, { anchor: d.anchor, at: d.at });
   }
   const winList = [...wins.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
@@ -133,53 +164,73 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
   const probeIndex = new Map(probeList.map((p, i) => [`${p.anchor}:${p.at}`, i]));
 
+  // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
+  const keyOf = (r: RecordImage) =>
+    r.detect && r.status !== DEPRECATED ? ((probeIndex.get(`${r.detect.anchor}:${r.detect.at}`)! << 16) | r.detect.first) >>> 0 : L.END_KEY;
+  const keyed = byId.map((r) => ({ r, key: keyOf(r) }));
+  keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.r.id, b.r.id));
+  const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
+  const indexedRows = indexed < 0 ? keyed.length : indexed;
+
   const strings = new StringTable();
   const scripts = new BlobTable();
-  const recs = new Uint8Array(records.length * L.ROW_SIZE);
+  const names = encodeNames(byId.map((r) => r.name));
+  const shapes = new Map<string, number>();
+  const shapeRows: Uint8Array[] = [];
+  const shapeOf = (r: RecordImage): number => {
+    const b = new Uint8Array(L.SHAPE_SIZE);
+    const sv = new DataView(b.buffer);
+    sv.setUint8(L.SH_TYPE, r.type);
+    sv.setUint8(L.SH_STATUS, r.status);
+    sv.setUint8(L.SH_CATEGORY, r.category);
+    sv.setUint8(L.SH_ANCHOR, r.detect ? r.detect.anchor : L.NO_DETECT);
+    sv.setUint32(L.SH_ATTRIBUTES, r.attributes >>> 0, true);
+    sv.setUint32(L.SH_FILETYPES, (r.detect?.filetypes ?? 0) >>> 0, true);
+    sv.setInt32(L.SH_AT, r.detect?.at ?? 0, true);
+    sv.setUint32(L.SH_MODULE, strings.ref(r.module), true);
+    sv.setUint32(L.SH_ARGS, strings.ref(r.args), true);
+    sv.setUint32(L.SH_CLEAN, scripts.ref(r.clean), true);
+    const k = String.fromCharCode(...b);
+    let i = shapes.get(k);
+    if (i === undefined) {
+      shapes.set(k, (i = shapeRows.length));
+      shapeRows.push(b);
+    }
+    return i;
+  };
+
+  const recs = new Uint8Array(keyed.length * L.ROW_SIZE);
   const rv = new DataView(recs.buffer);
-  const keyRows = new Map<number, number[]>();
-  records.forEach((r, row) => {
+  const keyList: { key: number; row: number }[] = [];
+  keyed.forEach(({ r, key }, row) => {
     const o = row * L.ROW_SIZE;
     rv.setUint32(o + L.R_ID, r.id, true);
+    rv.setUint32(o + L.R_NAME, names.index.get(r.name)!, true);
+    rv.setUint32(o + L.R_SHAPE, shapeOf(r), true);
     rv.setUint16(o + L.R_REV, r.rev, true);
-    rv.setUint8(o + L.R_TYPE, r.type);
-    rv.setUint8(o + L.R_STATUS, r.status);
-    rv.setUint32(o + L.R_NAME, strings.ref(r.name), true);
-    rv.setUint8(o + L.R_CATEGORY, r.category);
-    rv.setUint32(o + L.R_ATTRIBUTES, r.attributes >>> 0, true);
     const d = r.detect;
     if (d) {
-      rv.setUint8(o + L.R_ANCHOR, d.anchor);
       rv.setUint16(o + L.R_FIRST, d.first, true);
-      rv.setUint32(o + L.R_FILETYPES, d.filetypes >>> 0, true);
-      rv.setInt32(o + L.R_AT, d.at, true);
       rv.setUint32(o + L.R_WIN1, winIndex.get(winKey(d.anchor, d.windows[0]))!, true);
       rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
       rv.setUint32(o + L.R_WIN2, winIndex.get(winKey(d.anchor, d.windows[1]))!, true);
       rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
-      // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
-      if (r.status !== DEPRECATED) {
-        const key = ((probeIndex.get(`${d.anchor}:${d.at}`)! << 16) | d.first) >>> 0;
-        let list = keyRows.get(key);
-        if (!list) keyRows.set(key, (list = []));
-        list.push(row);
-      }
     } else {
-      rv.setUint8(o + L.R_ANCHOR, L.NO_DETECT);
       rv.setUint32(o + L.R_WIN1, L.NONE, true);
       rv.setUint32(o + L.R_WIN2, L.NONE, true);
     }
-    rv.setUint32(o + L.R_MODULE, strings.ref(r.module), true);
-    rv.setUint32(o + L.R_ARGS, strings.ref(r.args), true);
-    rv.setUint32(o + L.R_CLEAN, scripts.ref(r.clean), true);
+    if (row < indexedRows && (row === 0 || keyed[row - 1].key !== key)) keyList.push({ key, row });
   });
+  keyList.push({ key: L.END_KEY, row: indexedRows });
+
+  const shapeBytes = new Uint8Array(shapeRows.length * L.SHAPE_SIZE);
+  shapeRows.forEach((b, i) => shapeBytes.set(b, i * L.SHAPE_SIZE));
 
   const winBytes = new Uint8Array(winList.length * L.WIN_SIZE);
   const wv = new DataView(winBytes.buffer);
   winList.forEach((w, i) => {
-    wv.setUint8(i * L.WIN_SIZE, w.anchor);
+    wv.setUint32(i * L.WIN_SIZE, (w.anchor | (w.length << 8)) >>> 0, true);
     wv.setInt32(i * L.WIN_SIZE + 4, w.offset, true);
-    wv.setUint32(i * L.WIN_SIZE + 8, w.length, true);
   });
 
   const probeBytes = new Uint8Array(probeList.length * L.PROBE_SIZE);
@@ -189,26 +240,21 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     pv.setInt32(i * L.PROBE_SIZE + 4, p.at, true);
   });
 
-  const keys = [...keyRows.keys()].sort(cmp);
-  const keyBytes = new Uint8Array(keys.length * L.KEY_SIZE);
+  const keyBytes = new Uint8Array(keyList.length * L.KEY_SIZE);
   const kv = new DataView(keyBytes.buffer);
-  const candCount = [...keyRows.values()].reduce((n, l) => n + l.length, 0);
-  const candBytes = new Uint8Array(candCount * 4);
-  const cv = new DataView(candBytes.buffer);
-  let c = 0;
-  keys.forEach((k, i) => {
-    kv.setUint32(i * L.KEY_SIZE, k, true);
-    kv.setUint32(i * L.KEY_SIZE + 4, c, true);
-    for (const row of keyRows.get(k)!) cv.setUint32(4 * c++, row, true);
+  keyList.forEach((k, i) => {
+    kv.setUint32(i * L.KEY_SIZE, k.key, true);
+    kv.setUint32(i * L.KEY_SIZE + 4, k.row, true);
   });
 
   const stencils = encodeStencils(img.stencils ?? [], strings);
   return {
-    RECS: { bytes: recs, count: records.length },
+    RECS: { bytes: recs, count: keyed.length },
+    SHAP: { bytes: shapeBytes, count: shapeRows.length },
     WINS: { bytes: winBytes, count: winList.length },
     PROB: { bytes: probeBytes, count: probeList.length },
-    KEYS: { bytes: keyBytes, count: keys.length },
-    CAND: { bytes: candBytes, count: candCount },
+    KEYS: { bytes: keyBytes, count: keyList.length },
+    NAME: { bytes: names.bytes, count: names.count },
     STRS: { bytes: strings.bytes(), count: 0 },
     SCRP: { bytes: scripts.bytes(), count: scripts.count },
     STNC: stencils,

@@ -50,7 +50,7 @@ describe("STNC", () => {
   it("is not written when there are no stencils: such a database is what it was before stencils existed", async () => {
     const bytes = await encodeDatabase({ dbVersion: 1, records: [record] });
     const db = await openDatabase(bytes);
-    expect(db.info.sections.map((s) => s.name)).toEqual(["RECS", "WINS", "PROB", "KEYS", "CAND", "STRS", "SCRP"]);
+    expect(db.info.sections.map((s) => s.name)).toEqual(["RECS", "SHAP", "WINS", "PROB", "KEYS", "NAME", "STRS", "SCRP"]);
     expect(db.stencils()).toEqual([]);
   });
 

@@ -36,10 +36,10 @@ export function recordHash(view: RecordView): string {
   return createHash("sha256").update(canonicalJson(recordContent(view))).digest("hex");
 }
 
-/** Every record of a database, in row (= id) order. */
+/** Every record of a database, in id order. */
 export function recordSet(db: Database): RecordEntry[] {
   const out: RecordEntry[] = [];
-  for (let row = 0; row < db.recordCount; row++) {
+  for (const row of db.rowsById()) {
     const view = db.record(row);
     out.push({ row, id: view.id, rev: view.rev, name: view.name, status: view.status, hash: recordHash(view) });
   }
