@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   Anchor,
   crc32,
+  databaseImage,
   DatabaseError,
   encodeDatabase,
   Engine,
@@ -82,7 +83,7 @@ describe("tgvxdb write + read", () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 
-  it("reads back every field, rows sorted by id, windows shared", async () => {
+  it("reads back every field, windows shared", async () => {
     const db = await openDatabase(await encodeDatabase({ dbVersion: 7, buildTime: 1_700_000_000, records }));
     expect(db.info.dbVersion).toBe(7);
     expect(db.info.buildTime).toBe(1_700_000_000);
@@ -99,6 +100,77 @@ describe("tgvxdb write + read", () => {
       windows: typed.detect!.windows.map((x) => ({ ...x })),
     });
     expect(db.findRow(0x31)).toBe(-1);
+  });
+
+  it("keeps every record of a larger database: rows in index order, names front-coded across blocks, found by id", async () => {
+    const rnd = prng(99);
+    const many: RecordImage[] = [];
+    const ids = new Set<number>();
+    while (ids.size < 500) ids.add(1 + Math.floor(rnd() * 0xfffffffe));
+    let i = 0;
+    for (const id of ids) {
+      const fam = Math.floor(rnd() * 40);
+      const shape = Math.floor(rnd() * 6);
+      const deprecated = rnd() < 0.05;
+      many.push({
+        id,
+        rev: 1 + (i % 7),
+        type: shape === 5 ? 2 : shape === 4 ? 4 : 3,
+        status: deprecated ? 2 : 1,
+        // Many share long prefixes (front coding), some repeat exactly (stored once).
+        name: i % 50 === 0 ? "Test.Repeated.A" : `Win32.Family${String(fam).padStart(3, "0")}.${i.toString(36).toUpperCase()}`,
+        category: 0,
+        attributes: i % 3,
+        ...(shape === 5
+          ? { module: "xor-decoder", args: JSON.stringify({ key: i }) }
+          : {
+              detect: {
+                anchor: shape === 3 ? Anchor.end : Anchor.start,
+                at: shape === 3 ? -64 : shape * 4,
+                first: Math.floor(rnd() * 8),
+                filetypes: shape === 4 ? FileType.pe32 : 0,
+                windows: [
+                  { offset: shape === 3 ? -64 : 16, length: 32 + (fam % 3), crc: Math.floor(rnd() * 0x100000000) },
+                  { offset: shape === 3 ? -32 : 64, length: 16, crc: Math.floor(rnd() * 0x100000000) },
+                ],
+              },
+            }),
+      });
+      i++;
+    }
+    const bytes = await encodeDatabase({ dbVersion: 3, records: many });
+    const db = await openDatabase(bytes);
+    expect(db.recordCount).toBe(500);
+    expect(db.nameCount).toBeLessThan(500);
+    const byId = [...db.rowsById()].map((r) => db.recordId(r));
+    expect(byId).toEqual([...ids].sort((a, b) => a - b));
+    for (const r of many) {
+      const v = db.record(db.findRow(r.id));
+      expect(v.name).toBe(r.name);
+      expect(v.rev).toBe(r.rev);
+      expect(v.module).toBe(r.module);
+      expect(v.args).toBe(r.args);
+      if (r.detect) expect(v.detect!.windows.map((x) => x.crc)).toEqual(r.detect.windows.map((x) => x.crc));
+      else expect(v.detect).toBeUndefined();
+    }
+    // Decoded back to an image and encoded again: the same bytes.
+    expect(Buffer.from(await encodeDatabase(databaseImage(db))).equals(Buffer.from(bytes))).toBe(true);
+    // Every live type 3 record is found by its index key: a run of rows, not a candidate list.
+    let indexed = 0;
+    for (const r of many) if (r.detect && r.status !== 2) indexed++;
+    expect(db.indexedRows).toBe(indexed);
+  });
+
+  it("refuses a damaged name table with a reason", async () => {
+    const bytes = await encodeDatabase({ dbVersion: 1, records });
+    const db = await openDatabase(bytes);
+    const name = db.info.sections.find((s) => s.name === "NAME")!;
+    const copy = bytes.slice();
+    copy[name.offset + 4 + 1] = 0xff; // first name's suffix length runs past the section
+    copy.set(await sha256(copy.subarray(112)), 8);
+    const err = (await openDatabase(copy).catch((e: unknown) => e)) as DatabaseError;
+    expect(err.code).toBe("MALFORMED");
+    expect(err.message).toMatch(/name 0/);
   });
 });
 
