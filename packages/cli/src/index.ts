@@ -3,25 +3,32 @@
  * call it in-process.
  */
 import { Command, CommanderError } from "commander";
-import { register as clean } from "./commands/clean.js";
-import { register as compile } from "./commands/compile.js";
-import { register as decompile } from "./commands/decompile.js";
-import { register as diff } from "./commands/diff.js";
-import { register as history } from "./commands/history.js";
-import { register as info } from "./commands/info.js";
-import { register as lint } from "./commands/lint.js";
-import { register as fmt } from "./commands/fmt.js";
-import { register as keygen } from "./commands/keygen.js";
-import { register as patch } from "./commands/patch.js";
-import { register as release } from "./commands/release.js";
-import { register as scan } from "./commands/scan.js";
-import { register as test } from "./commands/test.js";
-import { register as update } from "./commands/update.js";
 import { Exit, UserError } from "./io.js";
 
 export const VERSION = "0.1.0";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+// Loaded on demand: `tgvx scan` need not load the compiler, the linter or SQLite (start-up time
+// is part of every scan a script runs).
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  lint: () => import("./commands/lint.js"),
+  fmt: () => import("./commands/fmt.js"),
+  compile: () => import("./commands/compile.js"),
+  info: () => import("./commands/info.js"),
+  decompile: () => import("./commands/decompile.js"),
+  scan: () => import("./commands/scan.js"),
+  clean: () => import("./commands/clean.js"),
+  test: () => import("./commands/test.js"),
+  history: () => import("./commands/history.js"),
+  diff: () => import("./commands/diff.js"),
+  keygen: () => import("./commands/keygen.js"),
+  release: () => import("./commands/release.js"),
+  patch: () => import("./commands/patch.js"),
+  update: () => import("./commands/update.js"),
+};
+
+/** The program with every command, or only `only` when it names one. */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("tgvx")
     .version(VERSION)
     .description(
@@ -33,13 +40,14 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const r of [lint, fmt, compile, info, decompile, scan, clean, test, history, diff, keygen, release, patch, update]) r(program);
+  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  for (const m of await Promise.all(names.map((n) => COMMANDS[n]()))) m.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv[2]);
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv);

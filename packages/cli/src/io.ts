@@ -1,5 +1,5 @@
 /** File and output helpers shared by the commands. */
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,4 +65,34 @@ export async function findFilesOrFail(paths: readonly string[], find: (paths: re
   }
   if (!files.length) throw new UserError(`no record files (*.yaml) found in ${paths.join(", ")}${whenNone}`);
   return files;
+}
+
+/**
+ * Reads whole files into one reused buffer: a directory scan reads each file once and lets go of
+ * it before the next, so fresh buffers would only feed the garbage collector. The returned view
+ * is valid until the next `read`.
+ */
+export class FileReader {
+  private buf = new Uint8Array(1 << 20);
+
+  read(path: string): Uint8Array {
+    const fd = openSync(path, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (size >= this.buf.length) this.buf = new Uint8Array(size + 1);
+      let n = 0;
+      // To the end, whatever fstat said: a file may change while it is read.
+      for (let got; (got = readSync(fd, this.buf, n, this.buf.length - n, null)) > 0; ) {
+        n += got;
+        if (n === this.buf.length) {
+          const grown = new Uint8Array(this.buf.length * 2);
+          grown.set(this.buf);
+          this.buf = grown;
+        }
+      }
+      return this.buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }

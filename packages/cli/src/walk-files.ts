@@ -1,5 +1,5 @@
 /** Walking the paths a user gave: files as given, directories recursively, in name order. */
-import { lstat, readdir, stat } from "node:fs/promises";
+import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export interface WalkOptions {
@@ -14,10 +14,11 @@ export interface WalkOptions {
  * files (devices, sockets) are not followed: no loops, no reading from a device.
  */
 export async function* walkFiles(paths: readonly string[], opts: WalkOptions): AsyncGenerator<{ path: string; size: number }> {
-  const walk = async function* (path: string, top: boolean): AsyncGenerator<{ path: string; size: number }> {
+  const walk = function* (path: string, top: boolean): Generator<{ path: string; size: number }> {
     let st;
     try {
-      st = top ? await stat(path) : await lstat(path);
+      // Sync calls: metadata is cached, and a thread-pool round trip per file costs more than the call.
+      st = top ? statSync(path) : lstatSync(path);
     } catch (err) {
       opts.onError(path, err as Error);
       return;
@@ -27,7 +28,7 @@ export async function* walkFiles(paths: readonly string[], opts: WalkOptions): A
       opts.onDirectory?.(path);
       let names: string[];
       try {
-        names = (await readdir(path)).sort();
+        names = readdirSync(path).sort();
       } catch (err) {
         opts.onError(path, err as Error);
         return;

@@ -83,7 +83,7 @@ export class Database {
   /** @internal */ readonly wins: number;
   /** @internal */ readonly probes: number;
   /** @internal */ readonly keys: number;
-  /** @internal */ readonly names: number;
+  /** @internal */ readonly nameTable: number;
   /** @internal */ readonly strs: number;
   /** @internal */ readonly scrp: number;
   /** @internal */ readonly scrpLen: number;
@@ -114,7 +114,7 @@ export class Database {
     this.wins = s("WINS").offset;
     this.probes = s("PROB").offset;
     this.keys = s("KEYS").offset;
-    this.names = s("NAME").offset;
+    this.nameTable = s("NAME").offset;
     this.nameLen = s("NAME").length;
     this.strs = s("STRS").offset;
     this.strLen = s("STRS").length;
@@ -203,7 +203,7 @@ export class Database {
   /** @internal Name number `i` of NAME: decoded from the start of its block (checked on open). */
   name(i: number): string {
     const b = this.bytes;
-    let p = this.names + this.view.getUint32(this.names + ((i / L.NAME_BLOCK) | 0) * 4, true);
+    let p = this.nameTable + this.view.getUint32(this.nameTable + ((i / L.NAME_BLOCK) | 0) * 4, true);
     let s = "";
     for (let k = i % L.NAME_BLOCK; k >= 0; k--) {
       const shared = b[p];
@@ -212,6 +212,40 @@ export class Database {
       p += 2 + len;
     }
     return s;
+  }
+
+  /** Every distinct record name, in byte order, decoded in one pass. */
+  names(): string[] {
+    const out: string[] = new Array(this.nameCount);
+    const b = this.bytes;
+    let p = this.nameTable + Math.ceil(this.nameCount / L.NAME_BLOCK) * 4;
+    let s = "";
+    for (let i = 0; i < this.nameCount; i++) {
+      s = (i % L.NAME_BLOCK ? s.slice(0, b[p]) : "") + String.fromCharCode(...b.subarray(p + 2, p + 2 + b[p + 1]));
+      p += 2 + b[p + 1];
+      out[i] = s;
+    }
+    return out;
+  }
+
+  /** The first row (in id order) carrying name `name`, or -1. */
+  rowOfName(name: string): number {
+    const names = this.names();
+    let lo = 0;
+    let hi = names.length - 1;
+    let index = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (names[mid] === name) {
+        index = mid;
+        break;
+      }
+      if (names[mid] < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (index < 0) return -1;
+    for (const row of this.rowsById()) if (this.view.getUint32(this.rowOffset(row) + L.R_NAME, true) === index) return row;
+    return -1;
   }
 
   /** Row numbers in id order (rows themselves are in index order); built on first use. */

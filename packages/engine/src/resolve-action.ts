@@ -199,19 +199,21 @@ export class Policy {
   }
 
   private checkNames(): void {
-    const names: { name: string; rev: number }[] = [];
-    for (let r = 0; r < this.db.recordCount; r++)
-      names.push({ name: this.db.recordName(r), rev: this.db.recordRev(r) });
-    for (const o of this.user.overrides ?? [])
-      if (!names.some((n) => matchName(o.pattern, n.name) > 0)) this.warnings.push({ source: o.source, message: `[Override] ${o.pattern} names no record in this database` });
-    for (const i of this.user.ignore ?? []) {
-      const rec = names.find((n) => n.name.toLowerCase() === i.name.toLowerCase());
-      if (!rec) this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} names no record in this database` });
-      else if (i.rev !== undefined && rec.rev !== i.rev)
-        this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} is pinned to rev ${i.rev} but the database has rev ${rec.rev}: the ignore has lapsed; check the new record and pin rev ${rec.rev} if it still applies` });
+    const overrides = [...(this.user.overrides ?? []).map((o) => ({ pattern: o.pattern, warn: `[Override] ${o.pattern} names no record in this database`, source: o.source })), ...(this.debug.overrides ?? []).map((o) => ({ pattern: o.pattern, warn: `${o.pattern} names no record in this database`, source: this.debug.source ?? "debug" }))];
+    const ignore = this.user.ignore ?? [];
+    if (!overrides.length && !ignore.length) return;
+    const names = this.db.names();
+    for (const o of overrides) if (!names.some((n) => matchName(o.pattern, n) > 0)) this.warnings.push({ source: o.source, message: o.warn });
+    for (const i of ignore) {
+      const name = names.find((n) => n.toLowerCase() === i.name.toLowerCase());
+      if (name === undefined) {
+        this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} names no record in this database` });
+        continue;
+      }
+      const rev = this.db.recordRev(this.db.rowOfName(name));
+      if (i.rev !== undefined && rev !== i.rev)
+        this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} is pinned to rev ${i.rev} but the database has rev ${rev}: the ignore has lapsed; check the new record and pin rev ${rev} if it still applies` });
     }
-    for (const o of this.debug.overrides ?? [])
-      if (!names.some((n) => matchName(o.pattern, n.name) > 0)) this.warnings.push({ source: this.debug.source ?? "debug", message: `${o.pattern} names no record in this database` });
   }
 
   private recordFacts(id: number): RecordFacts | undefined {

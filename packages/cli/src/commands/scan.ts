@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { ActionName, Engine, LayerName } from "@tgvx/engine";
 import { nodeFileOps, writeBackup } from "@tgvx/engine/node";
-import { Exit, printJson } from "../io.js";
+import { Exit, FileReader, printJson } from "../io.js";
 import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions } from "../load-db.js";
 import { addPolicyOptions, fallbackOption, loadControl, type PolicyCliOptions, type RunControl } from "../policy-options.js";
 import { RunReport, type ReportFile } from "../run-report.js";
@@ -147,6 +146,7 @@ export function register(program: Command): void {
         if (showWarnings) for (const w of r.warnings) process.stderr.write(`WARNING ${w}\n`);
       };
 
+      const reader = new FileReader();
       const scanFile = async (path: string, size: number) => {
         if (size > opts.maxFilesize) {
           emit({ path, status: "skipped", detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error: `not scanned: ${size} bytes exceeds --max-filesize ${opts.maxFilesize}` });
@@ -155,7 +155,7 @@ export function register(program: Command): void {
         let bytes: Uint8Array;
         try {
           // One file at a time either way; the sync read avoids a promise round trip per file.
-          bytes = readFileSync(path);
+          bytes = reader.read(path);
         } catch (err) {
           emit({ path, status: "error", detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error: (err as Error).message });
           return;
