@@ -77,6 +77,59 @@ describe("inside packages", () => {
   });
 });
 
+describe("mail on a gateway", () => {
+  const eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  const message = (attachment: string) =>
+    Buffer.from(
+      [
+        "From: alice@example.org",
+        "To: bob@example.org",
+        "Subject: two files",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b1"',
+        "",
+        "--b1",
+        "Content-Type: text/plain",
+        "",
+        "see the attached files.",
+        "--b1",
+        'Content-Type: application/octet-stream; name="test.com"',
+        "Content-Transfer-Encoding: base64",
+        'Content-Disposition: attachment; filename="test.com"',
+        "",
+        Buffer.from(attachment, "latin1").toString("base64"),
+        "--b1",
+        'Content-Type: application/octet-stream; name="notes.txt"',
+        "Content-Transfer-Encoding: base64",
+        'Content-Disposition: attachment; filename="notes.txt"',
+        "",
+        Buffer.from("plain notes, nothing here\n").toString("base64"),
+        "--b1--",
+        "",
+      ].join("\r\n"),
+      "latin1",
+    );
+
+  it("strips a wholly-bad attachment (stencil rule test-files: remove) and delivers the rest of the message byte for byte", () => {
+    const input = message(eicar);
+    const r = engine.process(input, { name: "m.eml", policy: policy("mail-gateway"), kill: true });
+    expect(r).toMatchObject({ fate: "cleaned", disposition: "replace" });
+    expect(r.actions).toEqual([expect.objectContaining({ path: ["test.com"], applied: "remove", outcome: "done", decision: expect.objectContaining({ layer: "stencil" }) })]);
+    const out = Buffer.from(r.output!).toString("latin1");
+    expect(out).not.toContain('filename="test.com"');
+    expect(out).toContain("see the attached files.");
+    const notes = input.toString("latin1").slice(input.toString("latin1").indexOf('Content-Type: application/octet-stream; name="notes.txt"'));
+    expect(out).toContain(notes.slice(0, notes.indexOf("--b1--")));
+    expect(engine.scan(r.output!, { name: "m.eml" }).verdict).toBe("clean");
+  });
+
+  it("the user's INI outranks the stencil: with Test.EICAR=discard the whole message is dropped instead", () => {
+    const r = engine.process(message(eicar), { name: "m.eml", policy: policy("mail-gateway", "[Override]\nTest.EICAR=discard"), kill: true });
+    expect(r).toMatchObject({ fate: "discarded", disposition: "drop" });
+    expect(r.actions[0]).toMatchObject({ applied: "discard", decision: expect.objectContaining({ layer: "ini" }) });
+  });
+});
+
 describe("fallbacks", () => {
   const tg = () => {
     const s = sample("infected/tailgate-a/com-host-1.com");
