@@ -25,6 +25,19 @@ describe("recursion", () => {
     expect(out.equals(tar([{ name: "dos/x.com", data: sample("infected/tailgate-a/com-host-1.com") }]))).toBe(true);
   });
 
+  it("decodes a multi-block bzip2 (11 blocks at level 1, long runs, every byte value) exactly", async () => {
+    const { bunzip2 } = await import("../packages/engine/dist/containers/bzip2.js");
+    const { Budget, DEFAULT_LIMITS } = await import("../packages/engine/dist/containers/limits.js");
+    const parts: string[] = [];
+    for (let i = 0; i < 6000; i++) parts.push(`line ${i}: ${"ab".repeat(i % 17)}${"z".repeat(i % 300)}\n`);
+    const all = Buffer.alloc(256 * 3);
+    for (let i = 0; i < all.length; i++) all[i] = i & 0xff;
+    const want = Buffer.concat([Buffer.from(parts.join(""), "latin1"), all]);
+    const out = Buffer.from(bunzip2(readFileSync(join(root, "test/fixtures/lines-11-blocks.txt.bz2")), new Budget(DEFAULT_LIMITS)));
+    expect(out.length).toBe(want.length);
+    expect(out.equals(want)).toBe(true);
+  });
+
   it("finds a sample five containers deep (e-mail > tar.gz > zip > tar.bz2), naming the path", () => {
     const bz2 = readFileSync(join(root, "test/fixtures/tailgate-com.tar.bz2"));
     const z = zip([
