@@ -40,7 +40,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  const names = only === "--version" || only === "-V" ? [] : only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
   for (const m of await Promise.all(names.map((n) => COMMANDS[n]()))) m.register(program);
   for (const c of program.commands) c.exitOverride();
   return program;
