@@ -354,6 +354,112 @@ export class Database {
     }
     return [...names].sort();
   }
+
+  private moduleRowList: Uint32Array | undefined;
+
+  /** Rows of the records that name a module (any type), in row order; found once, on first use. */
+  moduleRows(): Uint32Array {
+    if (!this.moduleRowList) {
+      const rows: number[] = [];
+      for (let r = 0; r < this.recordCount; r++) if (this.view.getUint32(this.shapeOffset(r) + L.SH_MODULE, true) !== L.NONE) rows.push(r);
+      this.moduleRowList = Uint32Array.from(rows);
+    }
+    return this.moduleRowList;
+  }
+
+  // stream scanner accessors
+  // stream-scanner.ts reads the database only through these methods (and `record`, `probeCount`,
+  // `windowCount`), so the row layout can change without touching it. Indices and rows are the
+  // ones the database was checked with on open.
+
+  /** Window `i` (0 <= i < windowCount): its Anchor value, its offset from the anchor and its length in bytes. */
+  windowAt(i: number): { anchor: number; offset: number; length: number } {
+    return this.window(i);
+  }
+
+  /** Probe `i` (0 <= i < probeCount): the Anchor value and the offset from it where a first word is read. */
+  probeAt(i: number): { anchor: number; at: number } {
+    const o = this.probes + i * L.PROBE_SIZE;
+    return { anchor: this.view.getUint8(o), at: this.view.getInt32(o + 4, true) };
+  }
+
+  /**
+   * The candidates for first word `word` (byte 0 in the low half) read at probe `probe`: candidate
+   * indices [lo, hi) for `candidateRow`; lo === hi when there are none.
+   */
+  candidateRun(probe: number, word: number): [number, number] {
+    const v = this.view;
+    const key = ((probe << 16) | (word & 0xffff)) >>> 0;
+    let lo = 0;
+    let hi = this.keyCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = v.getUint32(this.keys + mid * L.KEY_SIZE, true);
+      if (k === key) return [v.getUint32(this.keys + mid * L.KEY_SIZE + 4, true), v.getUint32(this.keys + (mid + 1) * L.KEY_SIZE + 4, true)];
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return [0, 0];
+  }
+
+  /** Record row of candidate index `i` (from `candidateRun`): rows are stored in index order. */
+  candidateRow(i: number): number {
+    return i;
+  }
+
+  /** A detecting row's two windows and the CRC-32 each must have: out = [window 1, crc 1, window 2, crc 2]. */
+  recordWindows(row: number, out: Uint32Array): void {
+    const o = this.rowOffset(row);
+    out[0] = this.view.getUint32(o + L.R_WIN1, true);
+    out[1] = this.view.getUint32(o + L.R_CRC1, true);
+    out[2] = this.view.getUint32(o + L.R_WIN2, true);
+    out[3] = this.view.getUint32(o + L.R_CRC2, true);
+  }
+
+  private detectorCount: number | undefined;
+
+  /** Live (not deprecated) type 1/2 rows: records only a detection module decides, on the whole object. Counted once. */
+  moduleDetectorCount(): number {
+    if (this.detectorCount === undefined) {
+      let n = 0;
+      for (let r = this.indexedRows; r < this.recordCount; r++) {
+        const so = this.shapeOffset(r);
+        const type = this.view.getUint8(so + L.SH_TYPE);
+        if ((type === 1 || type === 2) && STATUS_NAMES[this.view.getUint8(so + L.SH_STATUS)] !== "deprecated") n++;
+      }
+      this.detectorCount = n;
+    }
+    return this.detectorCount;
+  }
+
+  private extents: readonly { lo: number; hi: number; used: boolean }[] | undefined;
+
+  /**
+   * Per Anchor value: the bytes any probe (2 bytes) or window measured from that anchor touches, as
+   * offsets [lo, hi) from the anchor (lo = hi = 0 when no record uses the anchor). So the start
+   * extent is hi of start, the end extent -lo of end, the entry span [lo, hi) of entry. Computed
+   * once, on first use.
+   */
+  anchorExtents(): readonly { lo: number; hi: number; used: boolean }[] {
+    if (!this.extents) {
+      const ext = ANCHOR_NAMES.map(() => ({ lo: 0, hi: 0, used: false }));
+      const add = (anchor: number, from: number, to: number) => {
+        const e = ext[anchor];
+        if (!e.used) Object.assign(e, { lo: from, hi: to, used: true });
+        else Object.assign(e, { lo: Math.min(e.lo, from), hi: Math.max(e.hi, to) });
+      };
+      for (let i = 0; i < this.probeCount; i++) {
+        const p = this.probeAt(i);
+        add(p.anchor, p.at, p.at + 2);
+      }
+      for (let i = 0; i < this.windowCount; i++) {
+        const w = this.windowAt(i);
+        add(w.anchor, w.offset, w.offset + w.length);
+      }
+      this.extents = ext;
+    }
+    return this.extents;
+  }
 }
 
 /** The SHA-256 a database's header claims (hex), read without verifying anything. */
