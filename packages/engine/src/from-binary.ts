@@ -178,6 +178,12 @@ export class Database {
     return CATEGORY_NAMES[this.view.getUint8(this.shapeOffset(row) + L.SH_CATEGORY)];
   }
 
+  /** The anchor a type 3/4 record measures from, or undefined for module records. */
+  recordAnchor(row: number): AnchorName | undefined {
+    const a = this.view.getUint8(this.shapeOffset(row) + L.SH_ANCHOR);
+    return a === L.NO_DETECT ? undefined : ANCHOR_NAMES[a];
+  }
+
   /** Bit set over ATTRIBUTE_NAMES. */
   recordAttributes(row: number): number {
     return this.view.getUint32(this.shapeOffset(row) + L.SH_ATTRIBUTES, true);

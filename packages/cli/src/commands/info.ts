@@ -17,9 +17,10 @@ export function register(program: Command): void {
       const types: Record<string, number> = {};
       const anchors: Record<string, number> = {};
       for (let r = 0; r < db.recordCount; r++) {
-        const rec = db.record(r);
-        types[`type${rec.type}`] = (types[`type${rec.type}`] ?? 0) + 1;
-        if (rec.detect) anchors[rec.detect.anchor] = (anchors[rec.detect.anchor] ?? 0) + 1;
+        const type = db.recordType(r);
+        types[`type${type}`] = (types[`type${type}`] ?? 0) + 1;
+        const anchor = db.recordAnchor(r);
+        if (anchor) anchors[anchor] = (anchors[anchor] ?? 0) + 1;
       }
       const modules = db.modules();
       if (opts.json) {
