@@ -7,6 +7,7 @@ import { register as clean } from "./commands/clean.js";
 import { register as compile } from "./commands/compile.js";
 import { register as decompile } from "./commands/decompile.js";
 import { register as diff } from "./commands/diff.js";
+import { register as exportRules } from "./commands/export.js";
 import { register as history } from "./commands/history.js";
 import { register as info } from "./commands/info.js";
 import { register as lint } from "./commands/lint.js";
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const r of [lint, fmt, compile, info, decompile, scan, clean, test, history, diff, keygen, release, patch, update]) r(program);
+  for (const r of [lint, fmt, compile, info, decompile, exportRules, scan, clean, test, history, diff, keygen, release, patch, update]) r(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

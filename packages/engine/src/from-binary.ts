@@ -219,11 +219,134 @@ export class Database {
   /** Names of the modules the records need (types 1/2 detection, processing modules). */
   modules(): string[] {
     const names = new Set<string>();
-    for (let r = 0; r < this.recordCount; r++) {
-      const m = this.string(this.view.getUint32(this.rowOffset(r) + L.R_MODULE, true));
-      if (m !== undefined) names.add(m);
-    }
+    for (const r of this.moduleRows()) names.add(this.recordModule(r)!);
     return [...names].sort();
+  }
+
+  /** The module a record row names (detection for types 1/2, processing for 3/4), or undefined. */
+  recordModule(row: number): string | undefined {
+    return this.string(this.view.getUint32(this.rowOffset(row) + L.R_MODULE, true));
+  }
+
+  /** A record row's module arguments (canonical JSON), or undefined. */
+  recordArgs(row: number): string | undefined {
+    return this.string(this.view.getUint32(this.rowOffset(row) + L.R_ARGS, true));
+  }
+
+  private moduleRowList: Uint32Array | undefined;
+
+  /** Rows of the records that name a module (any type), in row order; found once, on first use. */
+  moduleRows(): Uint32Array {
+    if (!this.moduleRowList) {
+      const rows: number[] = [];
+      for (let r = 0; r < this.recordCount; r++) if (this.recordModule(r) !== undefined) rows.push(r);
+      this.moduleRowList = Uint32Array.from(rows);
+    }
+    return this.moduleRowList;
+  }
+
+  // stream scanner accessors
+  // stream-scanner.ts reads the database only through these methods (and `record`, `probeCount`,
+  // `windowCount`), so the row layout can change without touching it: reimplement them with the
+  // layout. Indices and rows are the ones the database was checked with on open.
+
+  /** Window `i` (0 <= i < windowCount): its Anchor value, its offset from the anchor and its length in bytes. */
+  windowAt(i: number): { anchor: number; offset: number; length: number } {
+    const o = this.wins + i * L.WIN_SIZE;
+    return { anchor: this.view.getUint8(o), offset: this.view.getInt32(o + 4, true), length: this.view.getUint32(o + 8, true) };
+  }
+
+  /** Probe `i` (0 <= i < probeCount): the Anchor value and the offset from it where a first word is read. */
+  probeAt(i: number): { anchor: number; at: number } {
+    const o = this.probes + i * L.PROBE_SIZE;
+    return { anchor: this.view.getUint8(o), at: this.view.getInt32(o + 4, true) };
+  }
+
+  /**
+   * The candidates for first word `word` (byte 0 in the low half) read at probe `probe`: candidate
+   * indices [lo, hi) for `candidateRow`; lo === hi when there are none.
+   */
+  candidateRun(probe: number, word: number): [number, number] {
+    const v = this.view;
+    const key = ((probe << 16) | (word & 0xffff)) >>> 0;
+    let lo = 0;
+    let hi = this.keyCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = v.getUint32(this.keys + mid * L.KEY_SIZE, true);
+      if (k === key) {
+        const start = v.getUint32(this.keys + mid * L.KEY_SIZE + 4, true);
+        const end = mid + 1 < this.keyCount ? v.getUint32(this.keys + (mid + 1) * L.KEY_SIZE + 4, true) : this.candCount;
+        return [start, end];
+      }
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return [0, 0];
+  }
+
+  /** Record row of candidate index `i` (from `candidateRun`). */
+  candidateRow(i: number): number {
+    return this.view.getUint32(this.cand + 4 * i, true);
+  }
+
+  /** A detecting row's two windows and the CRC-32 each must have: out = [window 1, crc 1, window 2, crc 2]. */
+  recordWindows(row: number, out: Uint32Array): void {
+    const o = this.rowOffset(row);
+    out[0] = this.view.getUint32(o + L.R_WIN1, true);
+    out[1] = this.view.getUint32(o + L.R_CRC1, true);
+    out[2] = this.view.getUint32(o + L.R_WIN2, true);
+    out[3] = this.view.getUint32(o + L.R_CRC2, true);
+  }
+
+  /** FileType bits a row is restricted to (type 4); 0 = any type (type 3). */
+  recordFiletypes(row: number): number {
+    return this.view.getUint32(this.rowOffset(row) + L.R_FILETYPES, true);
+  }
+
+  private detectorCount: number | undefined;
+
+  /** Live (not deprecated) type 1/2 rows: records only a detection module decides, on the whole object. Counted once. */
+  moduleDetectorCount(): number {
+    if (this.detectorCount === undefined) {
+      let n = 0;
+      for (let r = 0; r < this.recordCount; r++) {
+        const o = this.rowOffset(r);
+        const type = this.view.getUint8(o + L.R_TYPE);
+        if ((type === 1 || type === 2) && STATUS_NAMES[this.view.getUint8(o + L.R_STATUS)] !== "deprecated") n++;
+      }
+      this.detectorCount = n;
+    }
+    return this.detectorCount;
+  }
+
+  private extents: readonly { lo: number; hi: number; used: boolean }[] | undefined;
+
+  /**
+   * Per Anchor value: the bytes any probe (2 bytes) or window measured from that anchor touches, as
+   * offsets [lo, hi) from the anchor (lo = hi = 0 when no record uses the anchor). So the start
+   * extent is hi of start, the end extent -lo of end, the entry span [lo, hi) of entry. Computed
+   * once, on first use.
+   */
+  anchorExtents(): readonly { lo: number; hi: number; used: boolean }[] {
+    if (!this.extents) {
+      const ext = ANCHOR_NAMES.map(() => ({ lo: 0, hi: 0, used: false }));
+      const add = (anchor: number, from: number, to: number) => {
+        const e = ext[anchor];
+        if (!e.used) Object.assign(e, { lo: from, hi: to, used: true });
+        else Object.assign(e, { lo: Math.min(e.lo, from), hi: Math.max(e.hi, to) });
+      };
+      for (let i = 0; i < this.probeCount; i++) {
+        const p = this.probeAt(i);
+        add(p.anchor, p.at, p.at + 2);
+      }
+      for (let i = 0; i < this.windowCount; i++) {
+        const w = this.windowAt(i);
+        add(w.anchor, w.offset, w.offset + w.length);
+      }
+      this.extents = ext;
+    }
+    return this.extents;
   }
 }
 

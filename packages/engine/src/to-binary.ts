@@ -55,10 +55,11 @@ export interface DatabaseImage {
   stencils?: readonly Stencil[];
 }
 
-/** Opaque byte strings stored once each, referred to by offset. */
+/** Opaque byte strings stored once each, referred to by offset (found again by a hash of their bytes). */
 class BlobTable {
-  private readonly refs = new Map<string, number>();
+  private readonly byHash = new Map<number, number[]>();
   private readonly parts: Uint8Array[] = [];
+  private readonly offsets: number[] = [];
   private size = 0;
 
   get count(): number {
@@ -67,14 +68,17 @@ class BlobTable {
 
   ref(b: Uint8Array | undefined): number {
     if (b === undefined) return L.NONE;
-    let key = "";
-    for (let i = 0; i < b.length; i += 8192) key += String.fromCharCode(...b.subarray(i, i + 8192));
-    const known = this.refs.get(key);
-    if (known !== undefined) return known;
+    let h = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    let same = this.byHash.get(h);
+    if (same) {
+      for (const i of same) if (equalBytes(this.parts[i], b)) return this.offsets[i];
+    } else this.byHash.set(h, (same = []));
     const at = this.size;
+    same.push(this.parts.length);
     this.parts.push(b);
+    this.offsets.push(at);
     this.size += b.length;
-    this.refs.set(key, at);
     return at;
   }
 
@@ -89,23 +93,63 @@ class BlobTable {
   }
 }
 
-/** Strings as u32 byte length + UTF-8, each stored once. */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Strings as u32 byte length + UTF-8, each stored once. Found again by the string itself: two
+ * strings have the same UTF-8 exactly when they are equal once lone surrogates are replaced by
+ * U+FFFD, as the encoder does.
+ */
 class StringTable {
-  private readonly blobs = new BlobTable();
+  private readonly offsets = new Map<string, number>();
+  private buf = new Uint8Array(1 << 16);
+  private size = 0;
   private readonly enc = new TextEncoder();
 
   ref(s: string | undefined): number {
     if (s === undefined) return L.NONE;
-    const body = this.enc.encode(s);
-    const entry = new Uint8Array(4 + body.length);
-    new DataView(entry.buffer).setUint32(0, body.length, true);
-    entry.set(body, 4);
-    return this.blobs.ref(entry);
+    let ascii = true;
+    for (let i = 0; i < s.length; i++)
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    const key = ascii || (s as unknown as WellFormed).isWellFormed() ? s : (s as unknown as WellFormed).toWellFormed();
+    const known = this.offsets.get(key);
+    if (known !== undefined) return known;
+    const at = this.size;
+    if (at + 4 + 3 * key.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(2 * this.buf.length, at + 4 + 3 * key.length));
+      grown.set(this.buf.subarray(0, at));
+      this.buf = grown;
+    }
+    const buf = this.buf;
+    let p = at + 4;
+    if (ascii) for (let i = 0; i < key.length; i++) buf[p++] = key.charCodeAt(i);
+    else p += this.enc.encodeInto(key, buf.subarray(at + 4)).written;
+    const n = p - at - 4;
+    buf[at] = n & 0xff;
+    buf[at + 1] = (n >>> 8) & 0xff;
+    buf[at + 2] = (n >>> 16) & 0xff;
+    buf[at + 3] = n >>> 24;
+    this.size = p;
+    this.offsets.set(key, at);
+    return at;
   }
 
   bytes(): Uint8Array {
-    return this.blobs.bytes();
+    return this.buf.slice(0, this.size);
   }
+}
+
+/** ES2024 string methods (Node 20, current browsers), not in the TypeScript library this package targets. */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
 
 function cmp(a: number, b: number): number {
@@ -118,20 +162,33 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   for (let i = 1; i < records.length; i++)
     if (records[i].id === records[i - 1].id) throw new RangeError(`duplicate record id ${records[i].id}`);
 
-  const winKey = (anchor: number, w: { offset: number; length: number }) => `${anchor}:${w.offset}:${w.length}`;
-  const wins = new Map<string, { anchor: number; offset: number; length: number }>();
-  const probes = new Map<string, { anchor: number; at: number }>();
+  // Distinct windows and probes, found again by numbers (anchor and a signed 32-bit offset in one
+  // exact number, then the length), not by strings made for every record.
+  const anchorAt = (anchor: number, at: number) => anchor * 0x100000000 + (at >>> 0);
+  type Win = { anchor: number; offset: number; length: number; index: number };
+  type Probe = { anchor: number; at: number; index: number };
+  const wins = new Map<number, Map<number, Win>>();
+  const probes = new Map<number, Probe>();
   for (const r of records) {
     if (!r.detect) continue;
     const d = r.detect;
-    for (const w of d.windows) wins.set(winKey(d.anchor, w), { anchor: d.anchor, offset: w.offset, length: w.length });
-    probes.set(`${d.anchor}:${d.at}`, { anchor: d.anchor, at: d.at });
+    for (const w of d.windows) {
+      const k = anchorAt(d.anchor, w.offset);
+      let byLength = wins.get(k);
+      if (!byLength) wins.set(k, (byLength = new Map()));
+      if (!byLength.has(w.length)) byLength.set(w.length, { anchor: d.anchor, offset: w.offset, length: w.length, index: 0 });
+    }
+    const k = anchorAt(d.anchor, d.at);
+    if (!probes.has(k)) probes.set(k, { anchor: d.anchor, at: d.at, index: 0 });
   }
-  const winList = [...wins.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
-  const winIndex = new Map(winList.map((w, i) => [winKey(w.anchor, w), i]));
+  const winList: Win[] = [];
+  for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
+  winList.sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
+  winList.forEach((w, i) => (w.index = i));
+  const winIndex = (anchor: number, w: { offset: number; length: number }) => wins.get(anchorAt(anchor, w.offset))!.get(w.length)!.index;
   const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
-  const probeIndex = new Map(probeList.map((p, i) => [`${p.anchor}:${p.at}`, i]));
+  probeList.forEach((p, i) => (p.index = i));
 
   const strings = new StringTable();
   const scripts = new BlobTable();
@@ -153,13 +210,13 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
       rv.setUint16(o + L.R_FIRST, d.first, true);
       rv.setUint32(o + L.R_FILETYPES, d.filetypes >>> 0, true);
       rv.setInt32(o + L.R_AT, d.at, true);
-      rv.setUint32(o + L.R_WIN1, winIndex.get(winKey(d.anchor, d.windows[0]))!, true);
+      rv.setUint32(o + L.R_WIN1, winIndex(d.anchor, d.windows[0]), true);
       rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
-      rv.setUint32(o + L.R_WIN2, winIndex.get(winKey(d.anchor, d.windows[1]))!, true);
+      rv.setUint32(o + L.R_WIN2, winIndex(d.anchor, d.windows[1]), true);
       rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
       // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
       if (r.status !== DEPRECATED) {
-        const key = ((probeIndex.get(`${d.anchor}:${d.at}`)! << 16) | d.first) >>> 0;
+        const key = ((probes.get(anchorAt(d.anchor, d.at))!.index << 16) | d.first) >>> 0;
         let list = keyRows.get(key);
         if (!list) keyRows.set(key, (list = []));
         list.push(row);
