@@ -17,13 +17,13 @@
  * Everything is deterministic for a given seed; nothing here is real malware.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { featureCode, generateRecords, writeRecords } from "./lib/bench-records.mjs";
-import { keystream, Rng, toText } from "./lib/synthetic.mjs";
+import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { generateCorpus as generateCorpusIn } from "./lib/corpus.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -127,7 +127,7 @@ try {
   process.stderr.write(`foundation: cannot import @tgvx/engine (${err.message}); build first: npx tsc -b\n`);
   process.exit(2);
 }
-const { Engine, analyzeObject, FileType, sha256 } = engineMod;
+const { Engine, analyzeObject, sha256 } = engineMod;
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -138,97 +138,9 @@ const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 // ---------------------------------------------------------------------------------------------
 // 2. corpus
 
-const MIN_SIZE = 1024;
-const MAX_SIZE = 1 << 20;
-const SIZE_SKEW = 1.8; // size = 1 KiB * 1024^(u^1.8): mean ~89 KiB, ~175 MiB per 2,000 files
-const TEXT_SHARE = 0.15;
-
-function generateCorpus(records) {
-  const rng = new Rng(SEED, "corpus");
-  rmSync(CORPUS_DIR, { recursive: true, force: true });
-  const files = [];
-  for (let i = 0; i < N_FILES; i++) {
-    const size = Math.round(MIN_SIZE * (MAX_SIZE / MIN_SIZE) ** (rng.float() ** SIZE_SKEW));
-    const text = rng.chance(TEXT_SHARE);
-    const dir = `d${String(Math.floor(i / 250)).padStart(2, "0")}`;
-    files.push({ index: i, rel: `${dir}/f${String(i).padStart(5, "0")}.${text ? "txt" : "bin"}`, size, text, plants: [], expected: [], decoy: false });
-  }
-
-  // Which records get planted: one pool per kind, plus text (type 4 [text]) records.
-  const pool = (pred) => rng.shuffle(records.filter(pred));
-  const pools = {
-    start: pool((r) => r.type === 3 && r.kind === "start"),
-    end: pool((r) => r.type === 3 && r.kind === "end"),
-    "start-at": pool((r) => r.type === 3 && r.kind === "start-at"),
-    text: pool((r) => r.type === 4 && r.text),
-    decoy: pool((r) => r.type === 4),
-  };
-  const take = (k) => pools[k].pop();
-  const cycle = ["start", "end", "start-at", "text", "start", "end", "start", "start", "end", "start-at"];
-  const binFiles = rng.shuffle(files.filter((f) => !f.text));
-  const textFiles = rng.shuffle(files.filter((f) => f.text));
-
-  const nPlanted = Math.max(1, Math.round(N_FILES * 0.02));
-  const nDecoys = Math.max(1, Math.round(N_FILES * 0.005));
-  for (let p = 0; p < nPlanted; p++) {
-    let kind = cycle[p % cycle.length];
-    if (kind === "text" && (!pools.text.length || !textFiles.length)) kind = "start";
-    const file = kind === "text" ? textFiles.pop() : binFiles.pop();
-    const rec = take(kind);
-    if (!file || !rec) break;
-    file.plants.push(rec);
-    file.expected.push(rec);
-    // Every 10th planted binary file also carries an end-anchored code: two detections expected.
-    if (p % 10 === 9 && kind !== "end" && kind !== "text" && pools.end.length) {
-      const extra = take("end");
-      file.plants.push(extra);
-      file.expected.push(extra);
-    }
-  }
-  for (let d = 0; d < nDecoys; d++) {
-    const file = binFiles.pop();
-    const rec = take("decoy");
-    if (!file || !rec) break;
-    file.plants.push(rec);
-    file.decoy = true; // a type 4 code in a file of another type: expected clean
-  }
-
-  let totalBytes = 0;
-  for (const f of files) {
-    // Room for the codes: start codes end at hi, end codes begin at size + lo.
-    const need = f.plants.reduce((n, r) => n + (r.anchor === "start" ? r.hi : -r.lo), 0);
-    if (f.size < need + 64) f.size = need + 64 + rng.int(0, 4096);
-    const buf = keystream(SEED, "corpus", f.index, f.size);
-    if (f.text) toText(buf);
-    for (const r of f.plants) {
-      const code = featureCode(r, SEED);
-      const at = r.anchor === "start" ? r.lo : f.size + r.lo;
-      buf.set(code, at);
-    }
-    // The generator's own check: planted text files are still text, decoys are not of their type.
-    const info = analyzeObject(buf, basename(f.rel));
-    if (f.expected.some((r) => r.text) && (info.types & FileType.text) === 0) throw new Error(`generator: ${f.rel} is no longer text`);
-    if (f.decoy) {
-      const r = f.plants[0];
-      const bits = r.filetypes.reduce((b, t) => b | FileType[t], 0);
-      if ((info.types & bits) !== 0) throw new Error(`generator: decoy ${f.rel} is of type ${r.filetypes} after all`);
-    }
-    mkdirSync(join(CORPUS_DIR, dirname(f.rel)), { recursive: true });
-    writeFileSync(join(CORPUS_DIR, f.rel), buf);
-    totalBytes += f.size;
-  }
-  const manifest = files
-    .filter((f) => f.plants.length)
-    .map((f) => ({
-      file: f.rel,
-      size: f.size,
-      decoy: f.decoy,
-      planted: f.plants.map((r) => ({ id: r.id, name: r.name, type: r.type, anchor: r.anchor, at: r.at, filetypes: r.filetypes ?? null })),
-      expected: f.expected.map((r) => r.name).sort(),
-    }));
-  writeFileSync(join(WORK, "corpus-manifest.json"), JSON.stringify(manifest, null, 1));
-  return { files, totalBytes, planted: files.filter((f) => f.expected.length).length, decoys: files.filter((f) => f.decoy).length };
-}
+// bench/lib/corpus.mjs (shared with versus.mjs)
+const generateCorpus = (records) =>
+  generateCorpusIn({ records, files: N_FILES, seed: SEED, dir: CORPUS_DIR, manifestPath: join(WORK, "corpus-manifest.json"), engine: engineMod });
 
 // ---------------------------------------------------------------------------------------------
 // measurement helpers
@@ -321,22 +233,45 @@ log(`corpus: ${N_FILES} files, ${(corpus.totalBytes / MiB).toFixed(1)} MiB, ${co
 // 3a. compile through the CLI (wall time includes npx and Node start-up)
 const npxStart = [];
 for (let i = 0; i < 3; i++) npxStart.push(run("npx", ["tgvx", "--version"]).ms);
-const compileRuns = [];
-for (let i = 0; i < 3; i++) {
-  const r = run("npx", ["tgvx", "compile", RECORDS_DIR, "-o", DB_PATH, "--json"]);
+// Cold: --no-cache (every file parsed). Warm: the compile cache in WORK/compile-cache, filled by
+// one run first, nothing changed. One file changed: a comment appended to one record file (its
+// text, so its cache key, changes; the records do not, so the database stays the same).
+const COMPILE_CACHE = join(WORK, "compile-cache");
+rmSync(COMPILE_CACHE, { recursive: true, force: true });
+function compileOnce(label, extra) {
+  const r = run("npx", ["tgvx", "compile", RECORDS_DIR, "-o", DB_PATH, "--json", ...extra]);
   const j = JSON.parse(r.stdout);
   if (!j.ok || j.records !== records.length) throw new Error(`compile: ok=${j.ok} records=${j.records}, diagnostics: ${JSON.stringify(j.diagnostics).slice(0, 2000)}`);
-  compileRuns.push({ wallMs: r.ms, reportedMs: j.ms, bytes: j.bytes, sha256: j.sha256 });
-  log(`compile run ${i + 1}: wall ${Math.round(r.ms)} ms, reported ${j.ms} ms, ${j.bytes} bytes`);
+  log(`compile ${label}: wall ${Math.round(r.ms)} ms, reported ${j.ms} ms, ${j.bytes} bytes, ${j.read?.cached ?? 0} of ${j.read?.files ?? "?"} files from the cache`);
+  return { wallMs: r.ms, reportedMs: j.ms, bytes: j.bytes, sha256: j.sha256, cached: j.read?.cached ?? 0 };
 }
+const compileRuns = [];
+for (let i = 0; i < 3; i++) compileRuns.push(compileOnce(`cold ${i + 1}`, ["--no-cache"]));
+const fillRun = compileOnce("filling the cache", ["--cache", COMPILE_CACHE]);
+const warmRuns = [];
+for (let i = 0; i < 3; i++) warmRuns.push(compileOnce(`warm ${i + 1}`, ["--cache", COMPILE_CACHE]));
+const touched = join(RECORDS_DIR, readdirSync(RECORDS_DIR).sort()[0]);
+const touchedText = readFileSync(touched, "utf8");
+writeFileSync(touched, touchedText + "# touched by the benchmark\n");
+const changedRun = compileOnce("one file changed", ["--cache", COMPILE_CACHE]);
+writeFileSync(touched, touchedText);
 const dbBytes = compileRuns[0].bytes;
+const allRuns = [...compileRuns, fillRun, ...warmRuns, changedRun];
 results.compile = {
   wallMsMedian: Math.round(median(compileRuns.map((r) => r.wallMs))),
   reportedMsMedian: Math.round(median(compileRuns.map((r) => r.reportedMs))),
-  deterministic: compileRuns.every((r) => r.sha256 === compileRuns[0].sha256),
+  deterministic: allRuns.every((r) => r.sha256 === compileRuns[0].sha256),
   sha256: compileRuns[0].sha256,
   npxVersionMsMedian: Math.round(median(npxStart)),
   runs: compileRuns.map((r) => ({ wallMs: Math.round(r.wallMs), reportedMs: r.reportedMs })),
+  fillCache: { wallMs: Math.round(fillRun.wallMs), reportedMs: fillRun.reportedMs },
+  warm: {
+    wallMsMedian: Math.round(median(warmRuns.map((r) => r.wallMs))),
+    reportedMsMedian: Math.round(median(warmRuns.map((r) => r.reportedMs))),
+    filesFromCache: warmRuns[0].cached,
+    runs: warmRuns.map((r) => ({ wallMs: Math.round(r.wallMs), reportedMs: r.reportedMs })),
+  },
+  oneFileChanged: { wallMs: Math.round(changedRun.wallMs), reportedMs: changedRun.reportedMs, filesFromCache: changedRun.cached },
 };
 
 // compile, in-process breakdown (one run, in a child process so its garbage does not land in
@@ -485,13 +420,18 @@ const rows = [
       `${fmt(results.records.distinctWindowShapes)} window shapes, ${fmt(results.records.distinctFirstWords)} first words`,
   ],
   ["Corpus", `${fmt(N_FILES)} files, ${(corpus.totalBytes / MiB).toFixed(1)} MiB, ${corpus.planted} planted (${plantedCodes} codes), ${corpus.decoys} decoys`],
-  ["Compile, `npx tgvx compile` wall (median of 3)", `${fmt(results.compile.wallMsMedian)} ms`],
+  ["Compile, `npx tgvx compile --no-cache` wall (median of 3)", `${fmt(results.compile.wallMsMedian)} ms`],
   ["Compile, compiler-reported (median of 3)", `${fmt(results.compile.reportedMsMedian)} ms`],
+  [
+    "Compile with the cache: filling it / warm, nothing changed (median of 3) / one file changed; wall (reported)",
+    `${fmt(results.compile.fillCache.wallMs)} (${fmt(results.compile.fillCache.reportedMs)}) / ${fmt(results.compile.warm.wallMsMedian)} (${fmt(results.compile.warm.reportedMsMedian)}) / ` +
+      `${fmt(results.compile.oneFileChanged.wallMs)} (${fmt(results.compile.oneFileChanged.reportedMs)}) ms`,
+  ],
   [
     "Compile breakdown (compiler functions, 1 run): read / parse+validate / image / encode",
     `${results.compile.inProcess.readMs} / ${fmt(results.compile.inProcess.parseValidateMs)} / ${results.compile.inProcess.imageMs} / ${results.compile.inProcess.encodeMs} ms`,
   ],
-  ["Compile deterministic (3 CLI runs + breakdown run)", results.compile.deterministic && results.compile.inProcess.sameBytesAsCli ? "yes" : "NO"],
+  ["Compile deterministic (every CLI run, cold and cached, + breakdown run)", results.compile.deterministic && results.compile.inProcess.sameBytesAsCli ? "yes" : "NO"],
   [
     "CLI start-up floor: `npx tgvx --version` / `node bin/tgvx.js --version`",
     `${fmt(results.compile.npxVersionMsMedian)} / ${fmt(results.scanCli.nodeBinVersionMsMedian)} ms`,

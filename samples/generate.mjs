@@ -1110,6 +1110,46 @@ const FAMILIES = [
     description:
       "psexec-like remote administration tool (a grey area, not malware): a standalone PE32 whose .text is the 0x180-byte body with the entry at its banner and .rdata an inert usage text. Cleaning: remove the file (where a policy asks for it).",
   },
+  // The module families (record types 1 and 2 and processing modules): what a first word and two
+  // CRC windows cannot catch, or a script cannot clean.
+  {
+    key: "veil-a",
+    file: "veil.yaml",
+    id: 0xd001,
+    name: "DOS.Veil.A",
+    type: 1,
+    module: "xor-add",
+    attributes: ["infector", "encrypted"],
+    anchor: "jump",
+    word: "VL",
+    bodyLen: 0x180,
+    anchorInBody: 0,
+    slots: [[0x40, 3]],
+    windows: [[0x50, 0x130]],
+    description:
+      "Encrypted COM appender: E9 jump to a decryptor stub (0x10..0x40 bytes of inert filler, length varies) followed by the 0x180-byte body encoded byte by byte with XOR or ADD and a key that changes by a step, both different in every copy; the host's first 3 bytes are stored inside the encoded body at +0x40. Detection: module xor-add (known plaintext at the body start gives key and step, CRC of the decoded body). Cleaning: the module decodes the body, then com-tail.",
+  },
+  {
+    key: "keyhole-a",
+    file: "keyhole.yaml",
+    id: 0xe001,
+    name: "Win32.Keyhole.A",
+    type: 4,
+    filetypes: ["pe32", "pe64"],
+    module: "xorshift-decode",
+    attributes: ["infector"],
+    anchor: "entry",
+    word: "KH",
+    bodyLen: 0x280,
+    anchorInBody: 0x80,
+    slots: [[0x40, 16]],
+    windows: [
+      [-0x30, 0x30],
+      [0x40, 0xc0],
+    ],
+    description:
+      'PE infector (new last section ".keyhol", entry = section+0x80) that keeps the original entry RVA and CheckSum (u32 at body+0x40/0x44) encrypted with a xorshift32 keystream: seed (u32) at body+0x48 and 0x400..0xF3FF warm-up rounds (u16) at body+0x4C, both per copy. Cleaning: module xorshift-decode decrypts the 8 bytes in place, then pe-tail.',
+  },
 ];
 const FAMILY = Object.fromEntries(FAMILIES.map((f) => [f.key, f]));
 
@@ -1169,8 +1209,8 @@ function infectExetail(host) {
   return out;
 }
 
-/** Appends a new last PE section holding the family's body and points the entry into it (Pesection, Postbox). */
-function infectPeSection(host, familyKey, sectionName) {
+/** Appends a new last PE section holding the family's body and points the entry into it (Pesection, Postbox, Keyhole); `seal(body)` may encode what was stored. */
+function infectPeSection(host, familyKey, sectionName, seal = undefined) {
   const fam = FAMILY[familyKey];
   const f = Buffer.from(host);
   const pe = f.readUInt32LE(0x3c);
@@ -1187,6 +1227,7 @@ function infectPeSection(host, familyKey, sectionName) {
   const b = body(fam);
   b.writeUInt32LE(f.readUInt32LE(o + 16), 0x40); // AddressOfEntryPoint
   b.writeUInt32LE(f.readUInt32LE(o + 64), 0x44); // CheckSum
+  if (seal) seal(b);
   ascii(sectionName).copy(f, newHdr);
   f.writeUInt32LE(fam.bodyLen, newHdr + 8);
   f.writeUInt32LE(va, newHdr + 12);
@@ -1318,6 +1359,78 @@ function infectCinder(host) {
   f.writeUInt32LE(c.va + c.at - c.raw, o + 16);
   f.writeUInt32LE(peChecksum(f), o + 64);
   return f;
+}
+
+// ---------- the module families
+
+/** DOS.Veil.A: where the encoded body may start after the jump target (the decryptor stub's length range). */
+const VEIL_AT = 0x10;
+const VEIL_SEARCH = 0x30;
+/** The plaintext the xor-add module is given: the first 16 bytes of the banner. */
+const VEIL_KNOWN = 16;
+
+/** One copy's encoding, drawn from a seed: XOR or ADD, key 1..255, step 0..255, stub length. */
+function veilParams(seed) {
+  const r = prng(`veil:${seed}`);
+  return { xor: (r() & 1) === 0, key: 1 + (r() % 255), step: r() & 0xff, stubLen: VEIL_AT + (r() % (VEIL_SEARCH + 1)) };
+}
+
+/** Encode a block the way the xor-add module (and the script's decode step) undoes it: byte i with key + i * step. */
+function veilEncode(plain, { xor, key, step }) {
+  const out = Buffer.alloc(plain.length);
+  let k = key;
+  for (let i = 0; i < plain.length; i++) {
+    out[i] = xor ? plain[i] ^ k : (plain[i] + k) & 0xff;
+    k = (k + step) & 0xff;
+  }
+  return out;
+}
+
+/** DOS.Veil.A: COM appender; E9 to an inert stub, then the body encoded with this copy's key (host bytes 0..2 inside, at +0x40). */
+function infectVeil(host, params) {
+  const fam = FAMILY["veil-a"];
+  assert(host.length >= 3 && host.length + params.stubLen + fam.bodyLen <= 0xff00, "Veil: COM host size");
+  assert(params.stubLen >= VEIL_AT && params.stubLen <= VEIL_AT + VEIL_SEARCH, "Veil: stub length");
+  const plain = body(fam);
+  host.copy(plain, 0x40, 0, 3);
+  const stub = prngBytes(`veil-stub:${params.key}:${params.step}:${params.stubLen}`, params.stubLen);
+  const f = cat(host, stub, veilEncode(plain, params));
+  f[0] = 0xe9;
+  f.writeUInt16LE((host.length - 3) & 0xffff, 1);
+  return f;
+}
+
+function xorshift32(x) {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
+}
+
+/** Win32.Keyhole.A's per-copy seed (odd, never 0) and warm-up rounds (0x400..0xF3FF), drawn from a seed string. */
+function keyholeParams(seed) {
+  const x = fnv1a(`keyhole:${seed}`);
+  const y = fnv1a(`keyhole-rounds:${seed}`);
+  return { seed: (x | 1) >>> 0, rounds: 0x400 + (y % 0xf000) };
+}
+
+/** XOR `length` bytes at `at` with the keystream: `rounds` warm-up steps from `seed`, then one step per byte. */
+function keyholeCrypt(b, at, length, seed, rounds) {
+  let x = seed;
+  for (let r = 0; r < rounds; r++) x = xorshift32(x);
+  for (let i = 0; i < length; i++) {
+    x = xorshift32(x);
+    b[at + i] ^= x & 0xff;
+  }
+}
+
+/** Win32.Keyhole.A: Pesection's way (section .keyhol, entry = section+0x80); the stored entry RVA and CheckSum encrypted, seed and rounds beside them. */
+function infectKeyhole(host, params = keyholeParams(crc32(host))) {
+  return infectPeSection(host, "keyhole-a", ".keyhol", (b) => {
+    keyholeCrypt(b, 0x40, 8, params.seed, params.rounds);
+    b.writeUInt32LE(params.seed, 0x48);
+    b.writeUInt16LE(params.rounds, 0x4c);
+  });
 }
 
 /** A standalone PE32 "remote administration tool" (Riskware.RemoteRun.A): the inert body and an inert usage text; it does nothing. */
@@ -1622,6 +1735,12 @@ const INFECTORS = {
     hostOptions: { minSize: OVERWRITE_LEN, maxSize: 0xff00 - OVERWRITE_LEN },
     infect: (host, seed) => infectOverwrite(host, seed === undefined ? overwriteKey(host) : 1 + (fnv1a(`overwrite-key:${seed}`) % 0xff)),
   },
+  "DOS.Veil.A": {
+    hostKinds: ["com"],
+    hostOptions: { minSize: 3, maxSize: 0xff00 - VEIL_AT - VEIL_SEARCH - 0x180 },
+    infect: (host, seed) => infectVeil(host, veilParams(seed ?? crc32(host))),
+  },
+  "Win32.Keyhole.A": { hostKinds: ["pe32", "pe64"], hostOptions: {}, infect: (host, seed) => infectKeyhole(host, keyholeParams(seed ?? crc32(host))) },
 };
 for (const [name, inf] of Object.entries(INFECTORS)) assert(FAMILIES.some((f) => f.name === name), `INFECTORS: no family ${name}`);
 
@@ -1788,6 +1907,35 @@ function buildCorpus() {
     { removed: true },
   );
 
+  // ---------- the module families. DOS.Veil.A (type 1, module xor-add): 20 copies, 20 different
+  // keys, XOR and ADD alternating, each with its own step and stub length, on the three COM hosts
+  // (mostly the smallest: the corpus stays under 200 KB). Win32.Keyhole.A (type 4 + processing
+  // module xorshift-decode).
+  const veilKeys = new Set();
+  const veilSamples = [];
+  for (let n = 1; n <= 20; n++) {
+    const hostName = n % 10 === 0 ? "com-host-3.com" : n % 5 === 3 ? "com-host-1.com" : "com-host-2.com";
+    const host = clean[hostName];
+    const params = { ...veilParams(`corpus-${n}`), xor: n % 2 === 1, key: (0x11 + 0x3b * n) & 0xff };
+    assert(params.key !== 0 && !veilKeys.has(params.key), `Veil key ${hex(params.key, 2)} is 0 or repeats; the samples must use different keys`);
+    veilKeys.add(params.key);
+    const p = `infected/veil-a/veil-${String(n).padStart(2, "0")}.com`;
+    const bytes = infectVeil(host, params);
+    veilSamples.push({ path: p, host, params, bytes });
+    add(
+      p,
+      bytes,
+      [FAMILY["veil-a"].name],
+      `${params.xor ? "XOR" : "ADD"} key ${hex(params.key, 2)} step ${hex(params.step, 2)}, ${hex(params.stubLen)}-byte stub`,
+      { original: `clean/${hostName}` },
+    );
+  }
+  for (const h of ["pe32-host-2.exe", "pe64-host-1.exe"])
+    apply("keyhole-a", h, infectKeyhole, (host) => {
+      const k = keyholeParams(crc32(host));
+      return `section .keyhol at ${hex(host.length)}, entry = section+0x80; stored entry RVA and CheckSum encrypted (seed ${hex(k.seed, 8)}, ${thousands(k.rounds)} rounds)`;
+    });
+
   // ---------- damaged: detected (windows intact), but cleaning must be refused
   {
     const host = clean["com-host-1.com"];
@@ -1829,6 +1977,19 @@ function buildCorpus() {
       ["DOS.Exetail.A"],
       `infected/exetail-a/mz-host-2.exe with the stored original CS (${hex(slot)}) changed to ${hex(cs, 4)}`,
       { unclean: `the restored entry point ${hex(cs, 4)}:${hex(host.readUInt16LE(0x14), 4)} (file offset ${hex(entry)}) lies beyond the end of the ${thousands(host.length)}-byte restored file` },
+    );
+  }
+
+  {
+    const v = veilSamples[1];
+    const fake = Buffer.from(v.host);
+    Buffer.from([0xe9, 0xfd, 0x7f]).copy(fake, 0); // what the encoded slot will decode to
+    add(
+      "damaged/veil-a-bad-jump.com",
+      infectVeil(fake, v.params),
+      ["DOS.Veil.A"],
+      `${v.path} with the encoded stored first bytes changed so they decode to E9 FD 7F`,
+      { unclean: `the stored original first bytes decode to a jump to 0x8000, beyond the end of the ${thousands(v.host.length)}-byte restored file` },
     );
   }
 
@@ -1926,6 +2087,11 @@ function buildCorpus() {
       "the last 0x100 bytes of the Trailer body alone: window 2 matches, but the first word (end-0x1A0) and window 1 lie before the start",
     );
   }
+  {
+    const v = veilSamples[0];
+    const pos = v.host.length + v.params.stubLen + 0x50 + 0x21;
+    add("near-miss/veil-a-flipped.com", flip(v.bytes, pos), [], `${v.path} with byte ${hex(pos)} (encoded body+0x71, inside the decoded CRC window) xor 0x01`);
+  }
   add(
     "near-miss/headstone-a-not-com.bin",
     infectHeadstone(clean["script.sh"]),
@@ -1995,6 +2161,10 @@ function printRecords() {
   const out = [];
   for (const fam of FAMILIES) {
     const samples = items.filter((i) => i.detect.length === 1 && i.detect[0] === fam.name && !i.path.startsWith("infected/containers/"));
+    if (fam.type === 1 || fam.type === 2) {
+      out.push(`# --- db-src/${fam.file} (${samples.length} samples)`, "records:", ...recordHead(fam), ...moduleLines(fam), "");
+      continue;
+    }
     let first;
     const crcs = [];
     for (const s of samples) {
@@ -2020,14 +2190,7 @@ function printRecords() {
     const at = -fam.anchorInBody;
     out.push(`# --- db-src/${fam.file} (${samples.length} samples)`);
     out.push("records:");
-    out.push(`  - id: ${hex(fam.id, 4)}`);
-    out.push(`    rev: ${fam.rev ?? 1}`);
-    out.push(`    name: ${fam.name}`);
-    out.push(`    type: ${fam.type}`);
-    out.push("    status: stable");
-    out.push(`    category: ${fam.category ?? "virus"}`);
-    out.push(`    attributes: [${fam.attributes.join(", ")}]`);
-    out.push(`    description: ${yamlScalar(fam.description)}`);
+    out.push(...recordHead(fam));
     out.push("    detect:");
     out.push(`      anchor: ${fam.anchor}`);
     if (at !== 0) out.push(`      at: ${hex(at, 2)}`);
@@ -2035,9 +2198,56 @@ function printRecords() {
     if (fam.filetypes) out.push(`      filetypes: [${fam.filetypes.join(", ")}]`);
     out.push("      windows:");
     fam.windows.forEach(([off, len], k) => out.push(`        - { offset: ${hex(off, 2)}, length: ${hex(len, 2)}, crc: ${hex(crcs[k], 8)} }`));
+    if (fam.module) out.push(...moduleLines(fam));
     out.push("");
   }
   process.stdout.write(out.join("\n"));
+}
+
+function recordHead(fam) {
+  return [
+    `  - id: ${hex(fam.id, 4)}`,
+    `    rev: ${fam.rev ?? 1}`,
+    `    name: ${fam.name}`,
+    `    type: ${fam.type}`,
+    "    status: stable",
+    `    category: ${fam.category ?? "virus"}`,
+    `    attributes: [${fam.attributes.join(", ")}]`,
+    `    description: ${yamlScalar(fam.description)}`,
+  ];
+}
+
+/** The args a module family's record gives its module (the CRC taken from the family's plain body). */
+function moduleArgs(fam) {
+  if (fam.key === "veil-a") {
+    const b = body(fam);
+    const [[off, len]] = fam.windows;
+    return {
+      anchor: "jump",
+      at: VEIL_AT,
+      search: VEIL_SEARCH,
+      length: fam.bodyLen,
+      known: b.subarray(0, VEIL_KNOWN).toString("hex").toUpperCase().replace(/(..)(?!$)/g, "$1 "),
+      window: { offset: off, length: len, crc: crc32(b, off, off + len) },
+    };
+  }
+  if (fam.key === "keyhole-a") return { anchor: "entry", at: 0x40 - fam.anchorInBody, length: 8, seed: 0x48 - fam.anchorInBody, rounds: 0x4c - fam.anchorInBody };
+  throw new Error(`no module args for ${fam.name}`);
+}
+
+function moduleLines(fam) {
+  const a = moduleArgs(fam);
+  const value = (v, k) => (typeof v === "string" ? (k === "known" ? `"${v}"` : v) : k === "crc" ? hex(v, 8) : hex(v, 2));
+  const lines = [`    module: ${fam.module}`, "    args:"];
+  for (const [k, v] of Object.entries(a))
+    lines.push(
+      typeof v === "object"
+        ? `      ${k}: { ${Object.entries(v)
+            .map(([k2, v2]) => `${k2}: ${value(v2, k2)}`)
+            .join(", ")} }`
+        : `      ${k}: ${value(v, k)}`,
+    );
+  return lines;
 }
 
 // ==================================================================================================
@@ -2116,11 +2326,41 @@ function classify(b, name) {
   return { types, anchors };
 }
 
-/** Records that match `b` (type 3/4 only). */
+/**
+ * The xor-add module's detection, written again from its description (not the engine's code): at
+ * each place from anchor+at to anchor+at+search, the first two known bytes give key and step for
+ * XOR and for ADD; the block decodes to the known plaintext and its window has the CRC.
+ */
+function xorAddMatch(a, b, anchors) {
+  const base = anchors[a.anchor ?? "start"];
+  if (base === undefined) return undefined;
+  const known = Buffer.from(a.known.replace(/\s/g, ""), "hex");
+  for (let d = 0; d <= (a.search ?? 0); d++) {
+    const pos = base + (a.at ?? 0) + d;
+    if (pos < 0 || pos + a.length > b.length) continue;
+    for (const xor of (a.methods ?? ["xor", "add"]).map((m) => m === "xor")) {
+      const key = xor ? b[pos] ^ known[0] : (b[pos] - known[0]) & 0xff;
+      const step = ((xor ? b[pos + 1] ^ known[1] : (b[pos + 1] - known[1]) & 0xff) - key) & 0xff;
+      const dec = Buffer.alloc(a.length);
+      for (let i = 0, k = key; i < a.length; i++, k = (k + step) & 0xff) dec[i] = xor ? b[pos + i] ^ k : (b[pos + i] - k) & 0xff;
+      if (dec.subarray(0, known.length).equals(known) && crc32(dec, a.window.offset, a.window.offset + a.window.length) === a.window.crc >>> 0) return { pos, dec };
+    }
+  }
+  return undefined;
+}
+
+/** Detection modules the verifier knows (records of type 1 and 2). */
+const MODULE_MATCHERS = { "xor-add": xorAddMatch };
+
+/** Records that match `b`. */
 function matchRecords(records, b, name) {
   const { types, anchors } = classify(b, name);
   const found = [];
   for (const r of records) {
+    if (r.type === 1 || r.type === 2) {
+      if (r.status !== "deprecated" && MODULE_MATCHERS[r.module]?.(r.args, b, anchors)) found.push(r.name);
+      continue;
+    }
     if (r.type !== 3 && r.type !== 4) continue;
     const d = r.detect;
     if (r.type === 4 && !d.filetypes.some((t) => types.has(t))) continue;
@@ -2308,6 +2548,26 @@ const CLEANERS = {
     return out;
   },
   "Riskware.RemoteRun.A": () => REMOVE,
+  "DOS.Veil.A": (f) => {
+    const t = classify(f, "x.com").anchors.jump;
+    refuse(t !== undefined && t >= 3, "Veil: no jump target");
+    const hit = xorAddMatch(moduleArgs(FAMILY["veil-a"]), f, { jump: t });
+    refuse(hit, "Veil: no encoded body after the jump target");
+    const out = Buffer.from(f.subarray(0, t));
+    hit.dec.copy(out, 0, 0x40, 0x43);
+    refuse(comJumpInside(out), "Veil: the restored first bytes jump outside the restored file");
+    return out;
+  },
+  "Win32.Keyhole.A": (f) => {
+    const entry = classify(f, "x.exe").anchors.entry;
+    refuse(entry !== undefined && entry >= 0x80 && entry - 0x80 + 0x280 <= f.length, "Keyhole: body out of range");
+    const at = entry - 0x80;
+    const g = Buffer.from(f);
+    const seed = g.readUInt32LE(at + 0x48);
+    refuse(seed !== 0, "Keyhole: the stored seed is 0");
+    keyholeCrypt(g, at + 0x40, 8, seed, g.readUInt16LE(at + 0x4c));
+    return cleanPeSection(g, "Keyhole", 0x80, 0x280);
+  },
 };
 
 /** PE CheckSum, written apart from the generator's: plain sum of the u16 words, folded at the end. */
@@ -2434,6 +2694,7 @@ function verify(dir) {
   for (const r of records) {
     if (ids.has(r.id)) problems.push(`${r.file}: id ${hex(r.id)} of ${r.name} also used by ${ids.get(r.id)}`);
     ids.set(r.id, r.name);
+    if ((r.type === 1 || r.type === 2) && !MODULE_MATCHERS[r.module]) problems.push(`${r.file}: ${r.name} needs module ${r.module}, which the verifier does not re-implement`);
     if (r.type === 3 || r.type === 4) {
       const w = r.detect?.windows ?? [];
       if (w.length !== 2) problems.push(`${r.name}: needs exactly two windows`);
@@ -2468,7 +2729,7 @@ function verify(dir) {
     if (!want.length && outcomes.length) problems.push(`${s.path}: a clean sample with ${outcomes[0]}`);
     if (want.length && !outcomes.length && !s.path.startsWith("infected/containers/")) problems.push(`${s.path}: detected, but no original / removed / unclean`);
     if (s.path.startsWith("damaged/") !== Boolean(s.unclean)) problems.push(`${s.path}: unclean samples are exactly those under damaged/`);
-    if (/\.(exe)$/.test(s.path) && (s.path.startsWith("clean/") || /^infected\/(pesection-a|dropper-a|postbox-a|cinder-a|remoterun-a)\//.test(s.path))) {
+    if (/\.(exe)$/.test(s.path) && (s.path.startsWith("clean/") || /^infected\/(pesection-a|dropper-a|postbox-a|cinder-a|remoterun-a|keyhole-a)\//.test(s.path))) {
       const t = classify(b, s.path).types;
       if ((t.has("pe32") || t.has("pe64")) && b.readUInt32LE(b.readUInt32LE(0x3c) + 88) !== checksumOfPE(b)) problems.push(`${s.path}: PE CheckSum is wrong`);
     }
@@ -2512,7 +2773,7 @@ function verify(dir) {
   const walk = (d) =>
     fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.relative(dir, path.join(d, e.name)).split(path.sep).join("/")]));
   for (const f of walk(dir)) if (!listed.has(f) && !["manifest.yaml", "README.md", "generate.mjs", "acknowledged-losses.yaml"].includes(f)) problems.push(`${f}: not in the manifest`);
-  for (const r of records) if ((r.type === 3 || r.type === 4) && !manifest.samples.some((s) => (s.detect ?? []).includes(r.name))) problems.push(`${r.name}: no sample`);
+  for (const r of records) if (r.status !== "deprecated" && !manifest.samples.some((s) => (s.detect ?? []).includes(r.name))) problems.push(`${r.name}: no sample`);
 
   if (problems.length) {
     process.stderr.write(problems.map((p) => `verify: ${p}\n`).join(""));

@@ -91,9 +91,11 @@ describe("random host x infector -> infect, detect, clean, byte-identical", () =
       "DOS.Headstone.A",
       "DOS.Overwrite.A",
       "DOS.Tailgate.A",
+      "DOS.Veil.A",
       "Generic.Trailer.A",
       "I-Worm.Postbox.A",
       "Win16.Netail.A",
+      "Win32.Keyhole.A",
       "Win32.Pesection.A",
       "Win95.Cinder.A",
     ]);

@@ -60,7 +60,7 @@ describe("tgvx test", () => {
     const r = tgvx(["test", "--db", db.good, "--ledger", ledger, "samples"]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ {2}samples {4}\d+\/\d+ passed/m);
-    expect(r.stdout).toMatch(/^ {2}coverage {3}13\/13 records have a sample; unknown names none; unlisted files none$/m);
+    expect(r.stdout).toMatch(/^ {2}coverage {3}15\/15 records have a sample; unknown names none; unlisted files none$/m);
     expect(r.stdout).toMatch(/^ {2}slowest {4}\S+ +\d+\.\d\d ms +\d+ candidates +\d+ CRCs$/m);
     expect(r.stdout).toMatch(/^ {2}ledger {5}run 1 in .*first\.sqlite; first run on this corpus/m);
     expect(r.stdout.trim().split("\n").at(-1)).toBe("PASS: every sample holds");
@@ -190,7 +190,7 @@ describe("the detection-lost gate", () => {
 
     const overview = tgvx(["history", "--ledger", ledgerPath, "--json"]);
     const j = JSON.parse(overview.stdout);
-    expect(j.releases).toEqual([expect.objectContaining({ version: "2026.11", records: 13, hasBytes: true })]);
+    expect(j.releases).toEqual([expect.objectContaining({ version: "2026.11", records: 15, hasBytes: true })]);
     expect(j.runs.map((x: { id: number; ok: boolean }) => [x.id, x.ok])).toEqual([
       [2, false],
       [1, false],
@@ -246,7 +246,7 @@ describe("tgvx diff", () => {
     l.close();
     const rel = tgvx(["diff", "1", "2", "samples", "--ledger", ledgerPath]);
     expect(rel.status, rel.stderr).toBe(1);
-    expect(rel.stdout).toMatch(/^a: release 1 \(version 1, 13 records/m);
+    expect(rel.stdout).toMatch(/^a: release 1 \(version 1, 15 records/m);
     expect(rel.stdout).toMatch(/^samples: 6 of \d+ changed outcome/m);
     const missing = tgvx(["diff", "1", "7", "--ledger", ledgerPath]);
     expect(missing.status).toBe(2);

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   compile: () => import("./commands/compile.js"),
   info: () => import("./commands/info.js"),
   decompile: () => import("./commands/decompile.js"),
+  export: () => import("./commands/export.js"),
   scan: () => import("./commands/scan.js"),
   clean: () => import("./commands/clean.js"),
   test: () => import("./commands/test.js"),

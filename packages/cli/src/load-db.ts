@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Option } from "commander";
-import { DatabaseError, Engine, type LoadOptions } from "@tgvx/engine";
+import { DatabaseError, Engine, openDatabase, type Database, type LoadOptions } from "@tgvx/engine";
 import { readTrustedKeys } from "./key-files.js";
 import { resolveDbPath, UserError } from "./io.js";
 
@@ -67,4 +67,24 @@ export async function loadEngine(given: string | undefined, trust?: TrustCliOpti
       process.stderr.write(`tgvx: warning: ${path} is signed by key ${t.keyId}, but no trusted key was given: its signature was not checked; give --trusted-key KEY.pub or set TGVX_TRUSTED_KEYS\n`);
   }
   return { engine, path };
+}
+
+/**
+ * Read and verify a database file (length, digest, structure) without making an engine of it: for
+ * commands that describe a database, including one this engine would refuse (a module it lacks).
+ */
+export async function readDatabase(given: string | undefined): Promise<{ db: Database; path: string }> {
+  const path = resolveDbPath(given);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new UserError(`cannot read database ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+  try {
+    return { db: await openDatabase(bytes), path };
+  } catch (err) {
+    if (err instanceof DatabaseError) throw new UserError(`database ${path} refused (${err.code}): ${err.message}`);
+    throw err;
+  }
 }

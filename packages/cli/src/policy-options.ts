@@ -86,8 +86,11 @@ export interface ControlFlags {
   fallback?: FallbackName;
 }
 
-/** Read and resolve the layers for one command run. Throws `UserError` (exit 2) on any problem. */
-export async function loadControl(engine: Engine, opts: PolicyCliOptions, flags: ControlFlags = {}): Promise<RunControl> {
+/**
+ * Read and resolve the layers for one command run. Throws `UserError` (exit 2) on any problem.
+ * `quiet`: print no warnings (the worker threads of `tgvx scan -j N` resolve the same layers again).
+ */
+export async function loadControl(engine: Engine, opts: PolicyCliOptions, flags: ControlFlags = {}, { quiet = false }: { quiet?: boolean } = {}): Promise<RunControl> {
   let config: IniConfig | undefined;
   let iniDir = process.cwd();
   if (opts.config) {
@@ -105,7 +108,7 @@ export async function loadControl(engine: Engine, opts: PolicyCliOptions, flags:
     }
     config = r.config;
     iniDir = dirname(resolve(opts.config));
-    if (config.scan.warnings?.value) for (const d of r.diagnostics) process.stderr.write(`tgvx: ${formatIniDiagnostic(d)}\n`);
+    if (config.scan.warnings?.value && !quiet) for (const d of r.diagnostics) process.stderr.write(`tgvx: ${formatIniDiagnostic(d)}\n`);
   }
 
   const debugText = opts.debug ?? process.env.TGVX_DEBUG;
@@ -128,7 +131,7 @@ export async function loadControl(engine: Engine, opts: PolicyCliOptions, flags:
     throw err;
   }
   const configWarnings = policy.warnings.map((w) => `${w.source}: ${w.message}`);
-  for (const w of configWarnings) process.stderr.write(`tgvx: warning: ${w}\n`);
+  if (!quiet) for (const w of configWarnings) process.stderr.write(`tgvx: warning: ${w}\n`);
 
   const fromIni = config ? iniScanOptions(config) : {};
   const scan: RunControl["scan"] = { ...fromIni };

@@ -2,7 +2,19 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { encodeDatabase } from "@tgvx/engine";
-import { hasErrors, loadRecordSet, loadStencilSet, sortDiagnostics, splitDocuments, type Diagnostic, type LoadedRecord, type LoadedStencil, type SourceText } from "@tgvx/records";
+import {
+  hasErrors,
+  loadRecordSet,
+  loadStencilSet,
+  sortDiagnostics,
+  splitDocuments,
+  type Diagnostic,
+  type LoadedRecord,
+  type LoadedStencil,
+  type LoadStats,
+  type RecordCache,
+  type SourceText,
+} from "@tgvx/records";
 import { recordsToImage, type ImageOptions } from "./records-to-image.js";
 import { stencilToImage } from "./stencil-to-image.js";
 
@@ -13,24 +25,35 @@ export interface CompileResult {
   stencils: LoadedStencil[];
   diagnostics: Diagnostic[];
   files: number;
+  /** How the record documents were read: from the cache, by the fast reader, with positions. */
+  load?: LoadStats;
+}
+
+export interface CompileOptions extends ImageOptions {
+  /** Records of files loaded before, by their text (see `CompileCache`). */
+  cache?: RecordCache;
 }
 
 /**
  * Compile sources: each YAML document is records (`records:`) or a stencil (`stencil:`), so a
  * decompiled database (one stream of documents) compiles back as it is.
  */
-export async function compileSources(sources: readonly SourceText[], options: ImageOptions = {}): Promise<CompileResult> {
+export async function compileSources(sources: readonly SourceText[], options: CompileOptions = {}): Promise<CompileResult> {
   const parts = sources.flatMap((s) => splitDocuments(s));
-  const { records, diagnostics } = loadRecordSet(parts.filter((p) => p.kind === "records").map((p) => p.source));
+  const { records, diagnostics, stats: load } = loadRecordSet(
+    parts.filter((p) => p.kind === "records").map((p) => p.source),
+    { cache: options.cache },
+  );
   const { stencils, diagnostics: stencilProblems } = loadStencilSet(parts.filter((p) => p.kind === "stencil").map((p) => p.source));
   diagnostics.push(...stencilProblems);
   sortDiagnostics(diagnostics);
-  if (hasErrors(diagnostics)) return { records, stencils, diagnostics, files: sources.length };
+  const files = sources.length;
+  if (hasErrors(diagnostics)) return { records, stencils, diagnostics, files, load };
   const { image, diagnostics: scriptProblems } = recordsToImage(records, options);
   diagnostics.push(...scriptProblems);
-  if (hasErrors(scriptProblems)) return { records, stencils, diagnostics: sortDiagnostics(diagnostics), files: sources.length };
+  if (hasErrors(scriptProblems)) return { records, stencils, diagnostics: sortDiagnostics(diagnostics), files, load };
   const bytes = await encodeDatabase({ ...image, stencils: stencils.map((s) => stencilToImage(s.stencil)) });
-  return { bytes, records, stencils, diagnostics, files: sources.length };
+  return { bytes, records, stencils, diagnostics, files, load };
 }
 
 const RECORD_FILE = /\.ya?ml$/i;

@@ -1,7 +1,8 @@
 /**
  * @tgvx/compiler — record sources -> deterministic tgvxdb, and tgvxdb -> record YAML.
  */
-export { compileSources, findRecordFiles, findStencilFiles, readSources, type CompileResult } from "./compile.js";
+export { compileSources, findRecordFiles, findStencilFiles, readSources, type CompileOptions, type CompileResult } from "./compile.js";
+export { CompileCache, type CompileCacheStats } from "./compile-cache.js";
 export { decompileToYaml } from "./decompile.js";
 export { canonicalJson, parseHexWord, recordToImage, recordsToImage, type ImageOptions } from "./records-to-image.js";
 export { compileCleanScript, decompileCleanScript } from "./clean-script.js";
@@ -9,3 +10,4 @@ export { decodeExpression, emitExpression, parseExpression, renderExpression, Ex
 export { generateSigningKey, keyFiles, parsePrivateKey, signDatabase, signPatch, signingKeyFromSeed, type SigningKey } from "./signing.js";
 export { makePatch, MakePatchError, type MakePatchErrorCode, type PatchSummary } from "./make-patch.js";
 export { stencilToImage, stencilToSpec } from "./stencil-to-image.js";
+export { EXPORT_FORMATS, exportRules, type ExportFormat, type ExportOptions, type ExportResult, type ExportSample, type ExportSkip, type ExportSkipCode, type ExportedRule } from "./export-rules.js";

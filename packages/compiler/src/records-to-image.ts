@@ -2,10 +2,13 @@
 import {
   Anchor,
   ATTRIBUTE_NAMES,
+  builtInModules,
   CATEGORY_NAMES,
+  checkModuleUse,
   FileType,
   STATUS_NAMES,
   type DatabaseImage,
+  type ModuleRegistry,
   type RecordImage,
 } from "@tgvx/engine";
 import type { Diagnostic, LoadedRecord, VirusRecord } from "@tgvx/records";
@@ -55,6 +58,8 @@ export function recordToImage(r: VirusRecord, report: (path: (string | number)[]
 export interface ImageOptions {
   dbVersion?: number;
   buildTime?: number;
+  /** The modules records may name, with their args schemas (default: the engine's built-in modules). */
+  modules?: ModuleRegistry;
 }
 
 export function recordsToImage(
@@ -62,6 +67,13 @@ export function recordsToImage(
   options: ImageOptions = {},
 ): { image: DatabaseImage; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  const modules = options.modules ?? builtInModules();
+  for (const lr of records)
+    for (const p of checkModuleUse(modules, lr.record)) {
+      const { start, end } = lr.source.locate(p.field);
+      const where = p.field.map((f) => (typeof f === "number" ? `[${f}]` : `.${f}`)).join("");
+      diagnostics.push({ file: lr.source.file, severity: "error", code: p.code, message: `${lr.record.name}: ${p.message}`, path: `records[${lr.source.index}]${where}`, start, end });
+    }
   const images = records.map((lr) =>
     recordToImage(lr.record, (path, message) => {
       const { start, end } = lr.source.locate(path);

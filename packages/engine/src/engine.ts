@@ -3,7 +3,7 @@
  * object to object so the hot path allocates only for what it reports.
  */
 import { DatabaseError } from "./errors.js";
-import { ANCHOR_NAMES, analyzeObjectInto, fileTypeNames, type AnchorName, type FileTypeName, type ObjectWarning } from "./file-type.js";
+import { Anchor, ANCHOR_NAMES, analyzeObjectInto, fileTypeNames, type AnchorName, type FileTypeName, type ObjectWarning } from "./file-type.js";
 import { crc32 } from "./crc32.js";
 import { CleanError, runScript, type CleanErrorCode, type ScriptOutcome } from "./clean-vm.js";
 import { bzip2Members } from "./containers/bzip2.js";
@@ -18,9 +18,13 @@ import { readZipDirectory, readZipMember, zipMembers } from "./containers/zip.js
 import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
 import { processObject, type ProcessOptions, type ProcessResult } from "./process-object.js";
+import { StreamScanner, type StreamScanOptions } from "./stream-scanner.js";
 import { Policy, type Decision, type DecisionContext, type DetectionRef, type PolicyOptions } from "./resolve-action.js";
 import type { Stencil } from "./stencil.js";
 import { checkDatabaseTrust, type DatabaseTrust, type TrustOptions } from "./signature.js";
+import { bindModules, type ModuleBindings } from "./modules/bind.js";
+import { builtInModules } from "./modules/built-in.js";
+import { describeModuleFailure, ModuleCall, ModuleLimitReached, ModuleRegistry, type ModuleMatch } from "./modules/module.js";
 import * as L from "./tgvxdb-layout.js";
 import { CATEGORY_NAMES, type CategoryName, type RecordType } from "./vocabulary.js";
 
@@ -32,10 +36,11 @@ export interface LoadOptions extends TrustOptions {
   /** Refuse a database whose version is not above this one (VERSION_NOT_NEWER): updates only move forward. */
   newerThan?: number;
   /**
-   * Module names this engine provides (detection and processing modules). A database whose
-   * records need a module outside this set is refused rather than silently half-used.
+   * The detection and processing modules this engine provides (default: `builtInModules()`; add
+   * your own with `builtInModules().register(module)`). A database whose records need a module
+   * outside it, or whose args a module rejects, is refused rather than silently half-used.
    */
-  modules?: readonly string[];
+  modules?: ModuleRegistry;
 }
 
 export interface ScanOptions {
@@ -108,7 +113,7 @@ export interface Detection {
 }
 
 export interface ScanStats {
-  /** Records whose (anchor, first word) matched and were checked further. */
+  /** Records checked further: those whose (anchor, first word) matched, and every type 1/2 record's module call. */
   candidates: number;
   /** CRC windows actually hashed (each distinct window at most once per object). */
   crcs: number;
@@ -147,14 +152,17 @@ export interface CleanOptions {
   maxOutput?: number;
   /** Detections to act on; the others are left as found (a policy ignores them). Default: all. */
   only?: (d: Detection) => boolean;
+  /** Limits for the scans and module calls of this cleaning; the rest keep their defaults. */
+  limits?: Partial<ScanLimits>;
 }
 
-export type CleanResultCode = CleanErrorCode | "NO_SCRIPT" | "DAMAGED_RESULT" | "STILL_INFECTED" | "NOT_FULLY_SCANNED" | "PACKAGE_NOT_SUPPORTED" | "MEMBER_NOT_CLEANED";
+export type CleanResultCode = CleanErrorCode | "NO_SCRIPT" | "MODULE_FAILED" | "MODULE_REFUSED" | "DAMAGED_RESULT" | "STILL_INFECTED" | "NOT_FULLY_SCANNED" | "PACKAGE_NOT_SUPPORTED" | "MEMBER_NOT_CLEANED";
 
 export interface CleanStep {
   record: string;
   id: number;
-  action: "script" | "remove" | "none";
+  /** module: the record's processing module ran (then its script, if it has one). */
+  action: "script" | "module" | "remove" | "none";
   error?: CleanResultCode;
 }
 
@@ -188,6 +196,9 @@ export class Engine {
     readonly db: Database,
     /** How the database was trusted: signature verified, or accepted unsigned/unchecked under `allowUnsigned`. */
     readonly trust: DatabaseTrust,
+    /** The modules this engine provides (`LoadOptions.modules`). */
+    readonly modules: ModuleRegistry,
+    private readonly bound: ModuleBindings,
   ) {
     this.crcs = new Float64Array(db.windowCount);
     this.stamps = new Uint32Array(db.windowCount);
@@ -213,14 +224,11 @@ export class Engine {
         "VERSION_NOT_NEWER",
         `database version ${db.info.dbVersion} is not newer than the version in use (${options.newerThan}): updates only move forward; keep the current database`,
       );
-    const have = new Set(options.modules ?? []);
-    const missing = db.modules().filter((m) => !have.has(m));
-    if (missing.length)
-      throw new DatabaseError(
-        "MISSING_MODULE",
-        `database needs module${missing.length > 1 ? "s" : ""} ${missing.join(", ")} that this engine does not provide; update the engine`,
-      );
-    return new Engine(db, trust);
+    // Before the registry, `modules` was a list of names; a name alone cannot detect anything.
+    if (options.modules !== undefined && !(options.modules instanceof ModuleRegistry))
+      throw new TypeError("LoadOptions.modules is a ModuleRegistry: pass builtInModules() with your modules registered, not a list of names");
+    const registry = options.modules ?? builtInModules();
+    return new Engine(db, trust, registry, bindModules(db, registry));
   }
 
   get info(): DatabaseInfo {
@@ -237,7 +245,7 @@ export class Engine {
    * Throws `PolicyError` for a stencil the database does not have; see `policy.warnings`.
    */
   policy(options: PolicyOptions = {}): Policy {
-    return new Policy(this.db, options);
+    return new Policy(this.db, { ...options, modules: options.modules ?? this.modules.list().filter((m) => m.process).map((m) => m.name) });
   }
 
   /** What is done with one detection, and why (a trace through the five layers). */
@@ -251,6 +259,17 @@ export class Engine {
    */
   process(bytes: Uint8Array, options: ProcessOptions = {}): ProcessResult {
     return processObject(this, bytes, options);
+  }
+
+  /**
+   * A scanner for one stream fed in chunks (`write`, then `end`), holding at most
+   * `retainedBound` bytes whatever the stream's length: type 3/4 records of the stream itself,
+   * "infected" as soon as one is proven; type 1/2 records only when the stream was short enough
+   * to be kept whole. Containers are not opened. See stream-scanner.ts.
+   */
+  streamScanner(options: StreamScanOptions = {}): StreamScanner {
+    // Type 1/2 records need the whole object: they run through `scan` when the stream was kept whole.
+    return new StreamScanner(this.db, options, (bytes, name, firstOnly) => this.scan(bytes, { name, firstOnly, archives: false, mail: false }));
   }
 
   /**
@@ -287,7 +306,7 @@ export class Engine {
     out: ScanResult,
     state: { stop: boolean },
   ): void {
-    const own = this.scanObject(bytes, name, path, !!options.firstOnly, options.profile);
+    const own = this.scanObject(bytes, name, path, !!options.firstOnly, options.profile, budget.limits);
     out.objects++;
     if (depth === 0) out.types = own.types;
     out.stats.candidates += own.stats.candidates;
@@ -347,7 +366,7 @@ export class Engine {
   }
 
   /** Signature scan of one object (no recursion). */
-  private scanObject(bytes: Uint8Array, name: string | undefined, path: string[], firstOnly: boolean, profile: ScanProfile | undefined): { types: FileTypeName[]; detections: Detection[]; warnings: ObjectWarning[]; stats: ScanStats } {
+  private scanObject(bytes: Uint8Array, name: string | undefined, path: string[], firstOnly: boolean, profile: ScanProfile | undefined, limits: ScanLimits = DEFAULT_LIMITS): { types: FileTypeName[]; detections: Detection[]; warnings: ObjectWarning[]; stats: ScanStats } {
     const db = this.db;
     const v = db.view;
     const size = bytes.length;
@@ -423,8 +442,56 @@ export class Engine {
         if (firstOnly) break probes;
       }
     }
+    if (this.bound.detectors.length && !(firstOnly && detections.length))
+      this.detectWithModules(bytes, name, fileTypeNames(types), path, firstOnly, profile, limits, detections, warnings, stats);
     detections.sort((x, y) => x.id - y.id);
     return { detections, types: fileTypeNames(types), warnings, stats };
+  }
+
+  /**
+   * Record types 1 and 2: every live one's module looks at the object (there is no index to pick
+   * candidates: a module decides for itself, within its budget). Whatever a module throws, or a
+   * budget it runs out of, becomes a warning naming it; the scan goes on without that record.
+   */
+  private detectWithModules(
+    bytes: Uint8Array,
+    name: string | undefined,
+    types: FileTypeName[],
+    path: string[],
+    firstOnly: boolean,
+    profile: ScanProfile | undefined,
+    limits: ScanLimits,
+    detections: Detection[],
+    warnings: ObjectWarning[],
+    stats: ScanStats,
+  ): void {
+    const anchors = Int32Array.from(this.anchors); // a module must not see or change the engine's scratch
+    for (const b of this.bound.detectors) {
+      const t0 = profile ? performance.now() : 0;
+      const call = new ModuleCall(bytes, name, types, anchors, limits, b.record);
+      let match: ModuleMatch | undefined;
+      stats.candidates++; // a module call is its record's candidate check
+      try {
+        match = b.module.detect!(call, b.args, call) ?? undefined;
+      } catch (err) {
+        const code = err instanceof ModuleLimitReached ? "MODULE_LIMIT" : "MODULE_ERROR";
+        warnings.push({ code, message: `${describeModuleFailure(b.module, b.record, err)}; it was stopped and the object scanned without it` });
+      }
+      if (profile) {
+        profile.candidates[b.row]++;
+        profile.ms[b.row] += performance.now() - t0;
+      }
+      if (!match) continue;
+      const anchor = match.anchor ?? "start";
+      const anchorOffset = Object.hasOwn(Anchor, anchor) ? anchors[Anchor[anchor]] : -1;
+      if (!Number.isInteger(match.at) || match.at < 0 || match.at >= bytes.length || anchorOffset < 0) {
+        warnings.push({ code: "MODULE_ERROR", message: `module ${b.module.name} ${b.module.version} (record ${b.record}) reported a place the object does not have (at ${match.at}, anchor ${anchor}); ignored` });
+        continue;
+      }
+      const rec = this.db.record(b.row);
+      detections.push({ id: rec.id, rev: rec.rev, name: rec.name, type: rec.type, category: rec.category, anchor, offset: match.at, anchorOffset, path });
+      if (firstOnly) return;
+    }
   }
 
   /**
@@ -435,10 +502,10 @@ export class Engine {
    */
   clean(bytes: Uint8Array, options: CleanOptions = {}): CleanResult {
     const maxOutput = options.maxOutput ?? bytes.length * 2 + 65536;
-    const first = this.scan(bytes, { name: options.name, archives: false, mail: false });
+    const first = this.scan(bytes, { name: options.name, archives: false, mail: false, limits: options.limits });
     const steps: CleanStep[] = [];
     if (!first.infected) {
-      const full = this.scan(bytes, { name: options.name });
+      const full = this.scan(bytes, { name: options.name, limits: options.limits });
       return full.verdict === "clean" ? { status: "clean", detections: [], steps } : this.cleanPackage(bytes, options, full);
     }
     const refuse = (reason: string, code: CleanResultCode): CleanResult => ({ status: "failed", detections: first.detections, steps, reason, code });
@@ -454,23 +521,10 @@ export class Engine {
       let next: { output: Uint8Array; scan: ScanResult } | undefined;
       for (const d of scan.detections) {
         if (!keep(d)) continue;
-        const row = this.db.findRow(d.id);
-        const script = this.db.script(row);
-        if (!script) {
-          steps.push({ record: d.name, id: d.id, action: "none" });
-          failure ??= {
-            reason: `${d.name} has no cleaning script${this.db.record(row).module ? " (its processing module is not available)" : ""}`,
-            code: "NO_SCRIPT",
-          };
-          continue;
-        }
-        let outcome: ScriptOutcome;
-        try {
-          outcome = runScript(script, current, { anchor: d.anchorOffset, code: d.offset, entry: this.entryOf(current, options.name) }, { maxOutput });
-        } catch (err) {
-          if (!(err instanceof CleanError)) throw err;
-          steps.push({ record: d.name, id: d.id, action: "script", error: err.code });
-          failure ??= { reason: `cleaning ${d.name} failed: ${err.message}`, code: err.code };
+        const outcome = this.cleanDetection(d, current, options, maxOutput);
+        if ("error" in outcome) {
+          steps.push({ record: d.name, id: d.id, action: outcome.action, ...(outcome.action === "none" ? {} : { error: outcome.error }) });
+          failure ??= { reason: outcome.reason, code: outcome.error };
           continue;
         }
         if (outcome.removed) {
@@ -478,10 +532,10 @@ export class Engine {
           return { status: "removed", detections: first.detections, steps };
         }
         const before = new Set(scan.warnings.map((w) => w.code));
-        const after = this.scan(outcome.output, { name: options.name, archives: false, mail: false });
+        const after = this.scan(outcome.output, { name: options.name, archives: false, mail: false, limits: options.limits });
         const damage = after.warnings.filter((w) => !before.has(w.code));
         if (damage.length) {
-          steps.push({ record: d.name, id: d.id, action: "script", error: "DAMAGED_RESULT" });
+          steps.push({ record: d.name, id: d.id, action: outcome.action, error: "DAMAGED_RESULT" });
           failure ??= {
             reason: `cleaning ${d.name} would leave a damaged file (${damage.map((w) => `${w.code}: ${w.message}`).join("; ")}); the stored original data is probably corrupt`,
             code: "DAMAGED_RESULT",
@@ -489,11 +543,11 @@ export class Engine {
           continue;
         }
         if (after.detections.some((x) => x.id === d.id && x.anchorOffset === d.anchorOffset)) {
-          steps.push({ record: d.name, id: d.id, action: "script", error: "STILL_INFECTED" });
-          failure ??= { reason: `${d.name} is still detected at the same place after its script ran`, code: "STILL_INFECTED" };
+          steps.push({ record: d.name, id: d.id, action: outcome.action, error: "STILL_INFECTED" });
+          failure ??= { reason: `${d.name} is still detected at the same place after its ${outcome.action} ran`, code: "STILL_INFECTED" };
           continue;
         }
-        steps.push({ record: d.name, id: d.id, action: "script" });
+        steps.push({ record: d.name, id: d.id, action: outcome.action });
         next = { output: outcome.output, scan: after };
         break;
       }
@@ -507,6 +561,59 @@ export class Engine {
       scan = next.scan;
     }
     return { status: "cleaned", detections: first.detections, steps, output: current };
+  }
+
+  /**
+   * One detection's cleaning on `current`: the record's processing module first (when it names one
+   * that processes), then its script on the module's output (when it has one). With neither, there
+   * is nothing to run (NO_SCRIPT: the caller's fallback applies).
+   */
+  private cleanDetection(
+    d: Detection,
+    current: Uint8Array,
+    options: CleanOptions,
+    maxOutput: number,
+  ): { removed: true } | { removed: false; output: Uint8Array; action: "script" | "module" } | { error: CleanResultCode; reason: string; action: "none" | "script" | "module" } {
+    const row = this.db.findRow(d.id);
+    const script = this.db.script(row);
+    const bound = this.bound.byRow.get(row);
+    const processor = bound?.module.process ? bound : undefined;
+    if (!script && !processor)
+      return { error: "NO_SCRIPT", action: "none", reason: `${d.name} has no cleaning script${bound ? ` and its module ${bound.module.name} does not clean` : ""}` };
+    let input = current;
+    if (processor) {
+      const m = processor.module;
+      const anchors = new Int32Array(ANCHOR_NAMES.length);
+      const types = fileTypeNames(analyzeObjectInto(current, options.name, anchors, []));
+      const found = { anchor: d.anchor, anchorOffset: d.anchorOffset, offset: d.offset };
+      const call = new ModuleCall(current, options.name, types, anchors, { ...DEFAULT_LIMITS, ...options.limits }, processor.record, found);
+      let r;
+      try {
+        r = m.process!(call, processor.args, call);
+      } catch (err) {
+        return { error: "MODULE_FAILED", action: "module", reason: `cleaning ${d.name} failed: ${describeModuleFailure(m, processor.record, err)}` };
+      }
+      // A module is foreign code: its answer is checked, never trusted to have the right shape.
+      const answer = typeof r === "object" && r !== null ? r : undefined;
+      if (answer && "remove" in answer && answer.remove === true) return { removed: true };
+      if (answer && "refuse" in answer) return { error: "MODULE_REFUSED", action: "module", reason: `cleaning ${d.name} refused by module ${m.name}: ${String(answer.refuse)}` };
+      if (!answer || !("output" in answer) || !(answer.output instanceof Uint8Array))
+        return { error: "MODULE_FAILED", action: "module", reason: `cleaning ${d.name} failed: module ${m.name} ${m.version} returned neither output, remove nor refuse` };
+      if (answer.output.length > maxOutput)
+        return { error: "OUTPUT_TOO_LARGE", action: "module", reason: `cleaning ${d.name} failed: module ${m.name} made ${answer.output.length} bytes, more than the ${maxOutput} allowed` };
+      // The output must be the module's own bytes, never a view of the object it was given.
+      const output = answer.output.buffer === current.buffer ? new Uint8Array(answer.output) : answer.output;
+      if (!script) return { removed: false, output, action: "module" };
+      input = output;
+    }
+    let outcome: ScriptOutcome;
+    try {
+      outcome = runScript(script!, input, { anchor: d.anchorOffset, code: d.offset, entry: this.entryOf(input, options.name) }, { maxOutput });
+    } catch (err) {
+      if (!(err instanceof CleanError)) throw err;
+      return { error: err.code, action: "script", reason: `cleaning ${d.name} failed: ${err.message}` };
+    }
+    return outcome.removed ? outcome : { removed: false, output: outcome.output, action: processor ? "module" : "script" };
   }
 
   /**

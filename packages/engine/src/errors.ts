@@ -8,6 +8,8 @@ export type DatabaseErrorCode =
   | "UNSUPPORTED_FORMAT"
   | "MALFORMED"
   | "MISSING_MODULE"
+  /** A record's module cannot do what the record needs, or its args fail the module's schema: built for another engine. */
+  | "MODULE_MISMATCH"
   /** No signature, and unsigned databases were not allowed (`allowUnsigned`). */
   | "UNSIGNED"
   /** Signed by a key that is not among the trusted keys (or no trusted key was given). */

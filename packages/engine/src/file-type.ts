@@ -114,12 +114,85 @@ export function analyzeObjectInto(
   warnings: ObjectWarning[],
 ): number {
   if (anchors.length < 4) throw new RangeError("analyzeObjectInto: anchors must have length >= 4");
+  return analyze(bytes, bytes.length, bytes, name, anchors, warnings);
+}
+
+/**
+ * Stream scanning: analyzeObjectInto for an object of `size` bytes (Infinity while it is still
+ * arriving) of which only the first bytes, `head`, are at hand, and optionally its last bytes,
+ * `tail`. Every read stays inside `head`; `size` decides the END anchor (NO_ANCHOR while unknown),
+ * the COM and boot size rules and whether the entry point and jump target lie inside the object.
+ * A zip is recognized by its first bytes, or by its end record when `tail` is given (the last
+ * 65,557 bytes of the object at least, or all of it).
+ *
+ * Exact (the same result as analyzeObjectInto on the whole object) when `head` holds at least
+ * STREAM_HEAD_MIN bytes and at least headerExtent(head) bytes, or is the whole object. With a
+ * shorter head, only the MZ/NE/PE flags and the entry anchor are exact, and only once `head` holds
+ * headerExtent(head) bytes.
+ */
+export function analyzeHeadInto(
+  head: Uint8Array,
+  size: number,
+  tail: Uint8Array | undefined,
+  name: string | undefined,
+  anchors: Int32Array,
+  warnings: ObjectWarning[],
+): number {
+  if (anchors.length < 4) throw new RangeError("analyzeHeadInto: anchors must have length >= 4");
+  return analyze(head, size, tail, name, anchors, warnings);
+}
+
+/** A head this long decides every size-independent flag (text window, tar, COM size limit): see analyzeHeadInto. */
+export const STREAM_HEAD_MIN = 0x10000;
+
+/**
+ * How many bytes from the start the MZ/NE/PE analysis reads, judged from `bytes` (the first bytes of
+ * an object): 0 for an object that is not MZ-family. When the answer exceeds bytes.length, call again
+ * with more bytes (a field read further on may move it again). Follows analyzeMz / analyzePe /
+ * analyzeNe field by field.
+ */
+export function headerExtent(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 2) return 2;
+  const mzFamily = (bytes[0] === 0x4d && bytes[1] === 0x5a) || (bytes[0] === 0x5a && bytes[1] === 0x4d);
+  if (!mzFamily) return 0;
+  if (n < 0x40) return 0x40;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = dv.getUint32(0x3c, true);
+  let need = Math.max(0x40, at + 4);
+  if (n < need) return need;
+  if (bytes[at] === 0x50 && bytes[at + 1] === 0x45 && bytes[at + 2] === 0 && bytes[at + 3] === 0) {
+    const opt = at + 24;
+    need = Math.max(need, opt + 64);
+    if (n < need) return need;
+    const sections = Math.min(dv.getUint16(at + 6, true), MAX_PE_SECTIONS);
+    return Math.max(need, opt + dv.getUint16(at + 20, true) + sections * PE_SECTION_ENTRY);
+  }
+  if (bytes[at] === 0x4e && bytes[at + 1] === 0x45) {
+    need = Math.max(need, at + 0x34);
+    if (n < need) return need;
+    const cs = dv.getUint16(at + 0x16, true);
+    if (cs === 0 || cs > dv.getUint16(at + 0x1c, true)) return need;
+    return Math.max(need, at + dv.getUint16(at + 0x22, true) + cs * NE_SEGMENT_ENTRY);
+  }
+  return need;
+}
+
+/** `size`: bytes available from the start (reads); `total`: the object's length (size rules, anchor ranges). */
+function analyze(
+  bytes: Uint8Array,
+  total: number,
+  tail: Uint8Array | undefined,
+  name: string | undefined,
+  anchors: Int32Array,
+  warnings: ObjectWarning[],
+): number {
   const size = bytes.length;
   anchors[A_START] = 0;
-  anchors[A_END] = size;
+  anchors[A_END] = total <= 0x7fffffff ? total : NO_ANCHOR;
   anchors[A_ENTRY] = NO_ANCHOR;
   anchors[A_JUMP] = NO_ANCHOR;
-  if (size === 0) return 0;
+  if (total === 0 || size === 0) return 0;
 
   let types = 0;
   const b0 = bytes[0];
@@ -127,17 +200,17 @@ export function analyzeObjectInto(
   const mzFamily = (b0 === 0x4d && b1 === 0x5a) || (b0 === 0x5a && b1 === 0x4d); // "MZ" / "ZM"
 
   if (mzFamily) {
-    types |= analyzeMz(bytes, size, anchors, warnings);
+    types |= analyzeMz(bytes, size, total, anchors, warnings);
   } else {
-    if (size <= COM_MAX_SIZE && (b0 === 0xe9 || b0 === 0xeb || hasComExtension(name))) {
+    if (total <= COM_MAX_SIZE && (b0 === 0xe9 || b0 === 0xeb || hasComExtension(name))) {
       types |= FileType.com;
       anchors[A_ENTRY] = 0;
-      comJump(bytes, size, anchors, warnings);
+      comJump(bytes, size, total, anchors, warnings);
     }
-    if (size >= 512 && size % 512 === 0 && bytes[510] === 0x55 && bytes[511] === 0xaa) types |= FileType.boot;
+    if (total >= 512 && total % 512 === 0 && size >= 512 && bytes[510] === 0x55 && bytes[511] === 0xaa) types |= FileType.boot;
   }
 
-  if (isZip(bytes, size)) types |= FileType.zip;
+  if (isZipStart(bytes, size) || (tail !== undefined && hasZipEndRecord(tail, tail.length))) types |= FileType.zip;
   if (size >= 3 && b0 === 0x1f && b1 === 0x8b && bytes[2] === 0x08) types |= FileType.gzip;
   if (isTar(bytes, size)) types |= FileType.tar;
   // "BZh" + block size digit, then a block ("1AY&SY") or the end-of-stream marker of an empty stream
@@ -195,22 +268,25 @@ function hasComExtension(name: string | undefined): boolean {
 // ---------------------------------------------------------------------------------------------
 // COM
 
-function comJump(bytes: Uint8Array, size: number, anchors: Int32Array, warnings: ObjectWarning[]): void {
+function comJump(bytes: Uint8Array, size: number, total: number, anchors: Int32Array, warnings: ObjectWarning[]): void {
   const b0 = bytes[0];
   if (b0 === 0xe9 && size >= 3) {
     const rel = ((bytes[1] | (bytes[2] << 8)) << 16) >> 16; // s16
-    setAnchor(anchors, A_JUMP, (3 + rel) & 0xffff, size, warnings, 0);
+    setAnchor(anchors, A_JUMP, (3 + rel) & 0xffff, total, warnings, 0);
   } else if (b0 === 0xeb && size >= 2) {
     const rel = (bytes[1] << 24) >> 24; // s8
-    setAnchor(anchors, A_JUMP, 2 + rel, size, warnings, 0);
+    setAnchor(anchors, A_JUMP, 2 + rel, total, warnings, 0);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // MZ / NE / PE
 
-/** Returns the MZ-family flag (mz, ne, pe32 or pe64) and sets the entry anchor. */
-function analyzeMz(bytes: Uint8Array, size: number, anchors: Int32Array, warnings: ObjectWarning[]): number {
+/**
+ * Returns the MZ-family flag (mz, ne, pe32 or pe64) and sets the entry anchor. Reads are bounded by
+ * `size` (the bytes at hand), the entry point's range by `total` (the object's length).
+ */
+function analyzeMz(bytes: Uint8Array, size: number, total: number, anchors: Int32Array, warnings: ObjectWarning[]): number {
   if (size < 0x1c) {
     warn(warnings, "TRUNCATED_MZ_HEADER", `MZ header needs 28 bytes, object has ${size}`, 0);
     return FileType.mz;
@@ -225,10 +301,10 @@ function analyzeMz(bytes: Uint8Array, size: number, anchors: Int32Array, warning
       bytes[lfanew + 2] === 0 &&
       bytes[lfanew + 3] === 0
     ) {
-      const t = analyzePe(dv, size, lfanew, anchors, warnings);
+      const t = analyzePe(dv, size, total, lfanew, anchors, warnings);
       if (t !== 0) return t;
     } else if (lfanew + 2 <= size && bytes[lfanew] === 0x4e && bytes[lfanew + 1] === 0x45) {
-      const t = analyzeNe(dv, size, lfanew, anchors, warnings);
+      const t = analyzeNe(dv, size, total, lfanew, anchors, warnings);
       if (t !== 0) return t;
     }
   }
@@ -236,12 +312,12 @@ function analyzeMz(bytes: Uint8Array, size: number, anchors: Int32Array, warning
   const hdrParas = dv.getUint16(0x08, true);
   const ip = dv.getUint16(0x14, true);
   const cs = dv.getUint16(0x16, true);
-  setAnchor(anchors, A_ENTRY, hdrParas * 16 + ((cs * 16 + ip) & 0xfffff), size, warnings, 0x14);
+  setAnchor(anchors, A_ENTRY, hdrParas * 16 + ((cs * 16 + ip) & 0xfffff), total, warnings, 0x14);
   return FileType.mz;
 }
 
 /** PE at `pe` ("PE\0\0" already checked). Returns pe32/pe64, or 0 to fall back to plain MZ. */
-function analyzePe(dv: DataView, size: number, pe: number, anchors: Int32Array, warnings: ObjectWarning[]): number {
+function analyzePe(dv: DataView, size: number, total: number, pe: number, anchors: Int32Array, warnings: ObjectWarning[]): number {
   const coff = pe + 4;
   const opt = pe + 24;
   if (opt + 64 > size) {
@@ -262,7 +338,7 @@ function analyzePe(dv: DataView, size: number, pe: number, anchors: Int32Array, 
   const sizeOfHeaders = dv.getUint32(opt + 60, true);
 
   const table = opt + sizeOfOptionalHeader;
-  if (table + numberOfSections * PE_SECTION_ENTRY > size) {
+  if (table + numberOfSections * PE_SECTION_ENTRY > total) {
     warn(
       warnings,
       "TRUNCATED_SECTION_TABLE",
@@ -282,7 +358,7 @@ function analyzePe(dv: DataView, size: number, pe: number, anchors: Int32Array, 
   const n = Math.min(numberOfSections, MAX_PE_SECTIONS, whole);
 
   if (rva < sizeOfHeaders) {
-    setAnchor(anchors, A_ENTRY, rva, size, warnings, opt + 16);
+    setAnchor(anchors, A_ENTRY, rva, total, warnings, opt + 16);
     return type;
   }
   for (let i = 0; i < n; i++) {
@@ -292,7 +368,7 @@ function analyzePe(dv: DataView, size: number, pe: number, anchors: Int32Array, 
     const sizeOfRawData = dv.getUint32(s + 16, true);
     if (virtualAddress <= rva && rva < virtualAddress + Math.max(virtualSize, sizeOfRawData)) {
       const pointerToRawData = dv.getUint32(s + 20, true);
-      setAnchor(anchors, A_ENTRY, pointerToRawData + (rva - virtualAddress), size, warnings, opt + 16);
+      setAnchor(anchors, A_ENTRY, pointerToRawData + (rva - virtualAddress), total, warnings, opt + 16);
       return type;
     }
   }
@@ -306,7 +382,7 @@ function analyzePe(dv: DataView, size: number, pe: number, anchors: Int32Array, 
 }
 
 /** NE at `ne` ("NE" already checked). Returns ne, or 0 to fall back to plain MZ. */
-function analyzeNe(dv: DataView, size: number, ne: number, anchors: Int32Array, warnings: ObjectWarning[]): number {
+function analyzeNe(dv: DataView, size: number, total: number, ne: number, anchors: Int32Array, warnings: ObjectWarning[]): number {
   if (ne + 0x34 > size) {
     warn(warnings, "BAD_NE_HEADER", "NE header truncated (fields up to the alignment shift at +0x32)", ne);
     return 0;
@@ -329,19 +405,20 @@ function analyzeNe(dv: DataView, size: number, ne: number, anchors: Int32Array, 
   const sector = dv.getUint16(seg, true);
   // Plain arithmetic (no 32-bit wrap); the shift is clamped so 0 * 2^shift never becomes NaN.
   const base = sector === 0 ? 0 : sector * 2 ** Math.min(shift, 64);
-  setAnchor(anchors, A_ENTRY, base + ip, size, warnings, ne + 0x14);
+  setAnchor(anchors, A_ENTRY, base + ip, total, warnings, ne + 0x14);
   return FileType.ne;
 }
 
 // ---------------------------------------------------------------------------------------------
 // containers
 
-function isZip(bytes: Uint8Array, size: number): boolean {
+function isZipStart(bytes: Uint8Array, size: number): boolean {
+  return size >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
+
+/** End-of-central-directory signature within the last 65,557 bytes of `bytes`, searched backwards. */
+function hasZipEndRecord(bytes: Uint8Array, size: number): boolean {
   if (size < 4) return false;
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6))) {
-    return true;
-  }
-  // End-of-central-directory signature within the last 65,557 bytes, searched backwards.
   const low = size > ZIP_EOCD_WINDOW ? size - ZIP_EOCD_WINDOW : 0;
   // lastIndexOf runs natively: a JS loop over 64 KiB per file was a third of scan time.
   for (let i = bytes.lastIndexOf(0x50, size - 4); i >= low; i = i > 0 ? bytes.lastIndexOf(0x50, i - 1) : -1) {

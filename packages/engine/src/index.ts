@@ -6,7 +6,26 @@
  */
 export { DEFAULT_LIMITS, type LimitKind, type ScanLimits } from "./containers/limits.js";
 export { Engine, type LimitHit, type PathWarning, type ScanReceiver, type CleanOptions, type CleanResult, type CleanResultCode, type CleanStep, type Detection, type LoadOptions, type ScanOptions, type ScanProfile, type ScanResult, type ScanStats } from "./engine.js";
+export {
+  MODULE_NAME_PATTERN,
+  ModuleLimitReached,
+  ModuleRegistry,
+  checkModuleUse,
+  type AnyModule,
+  type ModuleContext,
+  type ModuleLimits,
+  type ModuleMatch,
+  type ModuleObject,
+  type ModuleProblem,
+  type ModuleProcessResult,
+  type ProcessContext,
+  type TgvxModule,
+} from "./modules/module.js";
+export { BUILT_IN_MODULES, builtInModules } from "./modules/built-in.js";
+export { xorAddModule, type XorAddArgs } from "./modules/xor-add.js";
+export { xorshift32, xorshiftDecodeModule, type XorshiftArgs } from "./modules/xorshift-decode.js";
 export { DatabaseError, PatchError, type DatabaseErrorCode, type PatchErrorCode } from "./errors.js";
+export { StreamScanner, type StreamInfo, type StreamScanOptions, type StreamScanResult, type StreamVerdict } from "./stream-scanner.js";
 export {
   KeyFormatError,
   formatPrivateKey,

@@ -122,7 +122,7 @@ export interface PolicyOptions {
   /** The user's layer (from an INI, flags, or an embedder). */
   user?: UserControl;
   debug?: DebugSwitch;
-  /** Processing modules the engine provides (none yet: cleaning is by script). */
+  /** Processing modules the engine provides (default from `engine.policy()`: its registry's modules that process). */
   modules?: readonly string[];
 }
 

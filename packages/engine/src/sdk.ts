@@ -39,7 +39,7 @@ export const SdkOptionsSchema = z
     medium: z.enum(["file", "stream"]).default("stream").describe("stream: data passing through (block applies); file: data at rest."),
     codeAnalyzer: z.boolean().optional().describe("Heuristics (default: the INI's CodeAnalyzer): findings are reported as suspicious, never acted on."),
     limits: z
-      .object({ maxDepth: positive, maxScanSize: positive, maxFileSize: positive, maxFiles: positive, maxRatio: positive, ratioFloor: positive, maxScanTime: positive })
+      .object({ maxDepth: positive, maxScanSize: positive, maxFileSize: positive, maxFiles: positive, maxRatio: positive, ratioFloor: positive, maxScanTime: positive, maxModuleTime: positive, maxModuleBytes: positive })
       .partial()
       .strict()
       .optional()

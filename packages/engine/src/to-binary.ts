@@ -55,10 +55,11 @@ export interface DatabaseImage {
   stencils?: readonly Stencil[];
 }
 
-/** Opaque byte strings stored once each, referred to by offset. */
+/** Opaque byte strings stored once each, referred to by offset (found again by a hash of their bytes). */
 class BlobTable {
-  private readonly refs = new Map<string, number>();
+  private readonly byHash = new Map<number, number[]>();
   private readonly parts: Uint8Array[] = [];
+  private readonly offsets: number[] = [];
   private size = 0;
 
   get count(): number {
@@ -67,14 +68,17 @@ class BlobTable {
 
   ref(b: Uint8Array | undefined): number {
     if (b === undefined) return L.NONE;
-    let key = "";
-    for (let i = 0; i < b.length; i += 8192) key += String.fromCharCode(...b.subarray(i, i + 8192));
-    const known = this.refs.get(key);
-    if (known !== undefined) return known;
+    let h = 0x811c9dc5; // FNV-1a
+    for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    let same = this.byHash.get(h);
+    if (same) {
+      for (const i of same) if (equalBytes(this.parts[i], b)) return this.offsets[i];
+    } else this.byHash.set(h, (same = []));
     const at = this.size;
+    same.push(this.parts.length);
     this.parts.push(b);
+    this.offsets.push(at);
     this.size += b.length;
-    this.refs.set(key, at);
     return at;
   }
 
@@ -89,23 +93,63 @@ class BlobTable {
   }
 }
 
-/** Strings as u32 byte length + UTF-8, each stored once. */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Strings as u32 byte length + UTF-8, each stored once. Found again by the string itself: two
+ * strings have the same UTF-8 exactly when they are equal once lone surrogates are replaced by
+ * U+FFFD, as the encoder does.
+ */
 class StringTable {
-  private readonly blobs = new BlobTable();
+  private readonly offsets = new Map<string, number>();
+  private buf = new Uint8Array(1 << 16);
+  private size = 0;
   private readonly enc = new TextEncoder();
 
   ref(s: string | undefined): number {
     if (s === undefined) return L.NONE;
-    const body = this.enc.encode(s);
-    const entry = new Uint8Array(4 + body.length);
-    new DataView(entry.buffer).setUint32(0, body.length, true);
-    entry.set(body, 4);
-    return this.blobs.ref(entry);
+    let ascii = true;
+    for (let i = 0; i < s.length; i++)
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    const key = ascii || (s as unknown as WellFormed).isWellFormed() ? s : (s as unknown as WellFormed).toWellFormed();
+    const known = this.offsets.get(key);
+    if (known !== undefined) return known;
+    const at = this.size;
+    if (at + 4 + 3 * key.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(2 * this.buf.length, at + 4 + 3 * key.length));
+      grown.set(this.buf.subarray(0, at));
+      this.buf = grown;
+    }
+    const buf = this.buf;
+    let p = at + 4;
+    if (ascii) for (let i = 0; i < key.length; i++) buf[p++] = key.charCodeAt(i);
+    else p += this.enc.encodeInto(key, buf.subarray(at + 4)).written;
+    const n = p - at - 4;
+    buf[at] = n & 0xff;
+    buf[at + 1] = (n >>> 8) & 0xff;
+    buf[at + 2] = (n >>> 16) & 0xff;
+    buf[at + 3] = n >>> 24;
+    this.size = p;
+    this.offsets.set(key, at);
+    return at;
   }
 
   bytes(): Uint8Array {
-    return this.blobs.bytes();
+    return this.buf.slice(0, this.size);
   }
+}
+
+/** ES2024 string methods (Node 20, current browsers), not in the TypeScript library this package targets. */
+interface WellFormed {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
 
 function cmp(a: number, b: number): number {
@@ -146,27 +190,38 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   for (let i = 1; i < byId.length; i++)
     if (byId[i].id === byId[i - 1].id) throw new RangeError(`duplicate record id ${byId[i].id}`);
 
-  const winKey = (anchor: number, w: { offset: number; length: number }) => `${anchor}:${w.offset}:${w.length}`;
-  const wins = new Map<string, { anchor: number; offset: number; length: number }>();
-  const probes = new Map<string, { anchor: number; at: number }>();
+  // Distinct windows and probes, found again by numbers (anchor and a signed 32-bit offset in one
+  // exact number, then the length), not by strings made for every record.
+  const anchorAt = (anchor: number, at: number) => anchor * 0x100000000 + (at >>> 0);
+  type Win = { anchor: number; offset: number; length: number; index: number };
+  type Probe = { anchor: number; at: number; index: number };
+  const wins = new Map<number, Map<number, Win>>();
+  const probes = new Map<number, Probe>();
   for (const r of byId) {
     if (!r.detect) continue;
     const d = r.detect;
     for (const w of d.windows) {
       if (w.length > L.MAX_WINDOW_LENGTH) throw new RangeError(`record ${r.id}: window of ${w.length} bytes is longer than ${L.MAX_WINDOW_LENGTH}`);
-      wins.set(winKey(d.anchor, w), { anchor: d.anchor, offset: w.offset, length: w.length });
+      const k = anchorAt(d.anchor, w.offset);
+      let byLength = wins.get(k);
+      if (!byLength) wins.set(k, (byLength = new Map()));
+      if (!byLength.has(w.length)) byLength.set(w.length, { anchor: d.anchor, offset: w.offset, length: w.length, index: 0 });
     }
-    probes.set(`${d.anchor}:${d.at}`, { anchor: d.anchor, at: d.at });
+    const k = anchorAt(d.anchor, d.at);
+    if (!probes.has(k)) probes.set(k, { anchor: d.anchor, at: d.at, index: 0 });
   }
-  const winList = [...wins.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
-  const winIndex = new Map(winList.map((w, i) => [winKey(w.anchor, w), i]));
+  const winList: Win[] = [];
+  for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
+  winList.sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
+  winList.forEach((w, i) => (w.index = i));
+  const winIndex = (anchor: number, w: { offset: number; length: number }) => wins.get(anchorAt(anchor, w.offset))!.get(w.length)!.index;
   const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
-  const probeIndex = new Map(probeList.map((p, i) => [`${p.anchor}:${p.at}`, i]));
+  probeList.forEach((p, i) => (p.index = i));
 
   // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
   const keyOf = (r: RecordImage) =>
-    r.detect && r.status !== DEPRECATED ? ((probeIndex.get(`${r.detect.anchor}:${r.detect.at}`)! << 16) | r.detect.first) >>> 0 : L.END_KEY;
+    r.detect && r.status !== DEPRECATED ? ((probes.get(anchorAt(r.detect.anchor, r.detect.at))!.index << 16) | r.detect.first) >>> 0 : L.END_KEY;
   const keyed = byId.map((r) => ({ r, key: keyOf(r) }));
   keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.r.id, b.r.id));
   const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
@@ -175,8 +230,8 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   const strings = new StringTable();
   const scripts = new BlobTable();
   const names = encodeNames(byId.map((r) => r.name));
-  const shapes = new Map<string, number>();
-  const shapeRows: Uint8Array[] = [];
+  // Shapes are fixed-size blobs: stored once each, their index is their offset / SHAPE_SIZE.
+  const shapes = new BlobTable();
   const shapeOf = (r: RecordImage): number => {
     const b = new Uint8Array(L.SHAPE_SIZE);
     const sv = new DataView(b.buffer);
@@ -190,13 +245,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     sv.setUint32(L.SH_MODULE, strings.ref(r.module), true);
     sv.setUint32(L.SH_ARGS, strings.ref(r.args), true);
     sv.setUint32(L.SH_CLEAN, scripts.ref(r.clean), true);
-    const k = String.fromCharCode(...b);
-    let i = shapes.get(k);
-    if (i === undefined) {
-      shapes.set(k, (i = shapeRows.length));
-      shapeRows.push(b);
-    }
-    return i;
+    return shapes.ref(b) / L.SHAPE_SIZE;
   };
 
   const recs = new Uint8Array(keyed.length * L.ROW_SIZE);
@@ -211,9 +260,9 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     const d = r.detect;
     if (d) {
       rv.setUint16(o + L.R_FIRST, d.first, true);
-      rv.setUint32(o + L.R_WIN1, winIndex.get(winKey(d.anchor, d.windows[0]))!, true);
+      rv.setUint32(o + L.R_WIN1, winIndex(d.anchor, d.windows[0]), true);
       rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
-      rv.setUint32(o + L.R_WIN2, winIndex.get(winKey(d.anchor, d.windows[1]))!, true);
+      rv.setUint32(o + L.R_WIN2, winIndex(d.anchor, d.windows[1]), true);
       rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
     } else {
       rv.setUint32(o + L.R_WIN1, L.NONE, true);
@@ -222,9 +271,6 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     if (row < indexedRows && (row === 0 || keyed[row - 1].key !== key)) keyList.push({ key, row });
   });
   keyList.push({ key: L.END_KEY, row: indexedRows });
-
-  const shapeBytes = new Uint8Array(shapeRows.length * L.SHAPE_SIZE);
-  shapeRows.forEach((b, i) => shapeBytes.set(b, i * L.SHAPE_SIZE));
 
   const winBytes = new Uint8Array(winList.length * L.WIN_SIZE);
   const wv = new DataView(winBytes.buffer);
@@ -250,7 +296,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   const stencils = encodeStencils(img.stencils ?? [], strings);
   return {
     RECS: { bytes: recs, count: keyed.length },
-    SHAP: { bytes: shapeBytes, count: shapeRows.length },
+    SHAP: { bytes: shapes.bytes(), count: shapes.count },
     WINS: { bytes: winBytes, count: winList.length },
     PROB: { bytes: probeBytes, count: probeList.length },
     KEYS: { bytes: keyBytes, count: keyList.length },

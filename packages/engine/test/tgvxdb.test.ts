@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   Anchor,
+  builtInModules,
   crc32,
   databaseImage,
   DatabaseError,
@@ -265,6 +267,7 @@ describe("refusing a damaged database", () => {
     const err = (await Engine.load(bytes, { allowUnsigned: true }).catch((e: unknown) => e)) as DatabaseError;
     expect(err.code).toBe("MISSING_MODULE");
     expect(err.message).toContain("xor-decoder");
-    await expect(Engine.load(bytes, { modules: ["xor-decoder"], allowUnsigned: true })).resolves.toBeInstanceOf(Engine);
+    const registry = builtInModules().register({ name: "xor-decoder", version: "1", description: "test", args: z.undefined(), detect: () => undefined, process: () => ({ refuse: "test" }) });
+    await expect(Engine.load(bytes, { modules: registry, allowUnsigned: true })).resolves.toBeInstanceOf(Engine);
   });
 });

@@ -16,7 +16,7 @@ export function explainMiss(db: Database, bytes: Uint8Array, objectName: string,
   const rec = db.record(row);
   if (rec.status === "deprecated") return `${name} is deprecated and no longer detects`;
   const d = rec.detect;
-  if (!d) return `${name} detects through module ${rec.module ?? "(none)"}, not a feature code`;
+  if (!d) return `module ${rec.module ?? "(none)"} did not find ${name} in the sample (check the record's args against it; scan warnings name a module that failed)`;
   const info = analyzeObject(bytes, objectName);
   const types = fileTypeNames(info.types);
   const container = types.some((t) => t === "zip" || t === "gzip" || t === "tar" || t === "bzip2" || t === "mail");

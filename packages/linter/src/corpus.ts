@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { recordsToImage } from "@tgvx/compiler";
-import { encodeDatabase, Engine, type Detection } from "@tgvx/engine";
+import { builtInModules, checkModuleUse, encodeDatabase, Engine, type Detection } from "@tgvx/engine";
 import { readManifest, sampleManifestJsonSchema } from "@tgvx/harness";
 import { loadYamlDocument, type LoadedRecord, type Position } from "@tgvx/records";
 
@@ -92,18 +92,23 @@ export async function loadCorpus(dir: string, cwd = process.cwd()): Promise<Corp
  * Scan every readable sample with the linted records, compiled in memory the way `tgvx compile`
  * does, minus the cleaning scripts (detection does not need them, and a script problem must not
  * hide a detection problem). A later record with an id already taken is left out (the
- * duplicate-id rule reports it); modules are taken as provided (the unknown-module rule judges them).
+ * duplicate-id rule reports it). Detection modules are the engine's built-in ones; a type 1/2 record
+ * whose module is unknown or rejects its args is left out (the unknown-module rule reports it), and
+ * processing modules are not needed to detect.
  */
 export async function scanCorpus(records: readonly LoadedRecord[], corpus: Corpus): Promise<SampleScan[]> {
   const seen = new Set<number>();
   const unique = records.filter((lr) => !seen.has(lr.record.id) && seen.add(lr.record.id));
-  const detecting = unique.map((lr) => ({ ...lr, record: { ...lr.record, clean: undefined } }));
+  const modules = builtInModules();
+  const detecting = unique
+    .filter((lr) => lr.record.type > 2 || !checkModuleUse(modules, lr.record).length)
+    .map((lr) => ({ ...lr, record: { ...lr.record, clean: undefined, ...(lr.record.type > 2 ? { module: undefined, args: undefined } : {}) } }));
   let engine: Engine;
   try {
     const { image } = recordsToImage(detecting);
     engine = await Engine.load(await encodeDatabase(image), {
       allowUnsigned: true,
-      modules: [...new Set(unique.flatMap((lr) => (lr.record.module ? [lr.record.module] : [])))],
+      modules,
     });
   } catch (err) {
     throw new CorpusScanError(`the records could not be compiled in memory to scan the samples: ${(err as Error).message}; lint with --no-samples to run the other rules`);

@@ -18,6 +18,9 @@ export type DiagnosticCode =
   | "TYPE_MISMATCH"
   | "DUPLICATE_ID"
   | "BAD_SCRIPT"
+  | "UNKNOWN_MODULE"
+  | "MODULE_MISMATCH"
+  | "BAD_ARGS"
   | "READ_ERROR"
   | "DUPLICATE_NAME"
   | "UNREACHABLE_RULE";

@@ -32,10 +32,15 @@ export {
 } from "./diagnostics.js";
 export {
   loadRecordSet,
+  recordCacheVersion,
+  RECORD_LOADER_VERSION,
   signedHex,
   parseRecordFile,
   loadYamlDocument,
+  type LoadOptions,
   type LoadResult,
+  type LoadStats,
+  type RecordCache,
   type YamlDocumentResult,
   type LoadedRecord,
   type RecordSource,
@@ -52,4 +57,5 @@ export {
   type StencilRuleSpec,
   type StencilSpec,
 } from "./stencil-schema.js";
+export { readSimpleYaml, resolvePlain, UNSUPPORTED } from "./simple-yaml.js";
 export { isStencilDocument, loadStencilSet, parseStencilFile, splitDocuments, type LoadedStencil, type StencilLoadResult } from "./load-stencils.js";

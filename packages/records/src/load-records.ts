@@ -2,11 +2,20 @@
  * YAML text -> validated records that remember where each field was written. Validation is
  * ajv over the JSON Schema generated from `schema.ts`, with every error reported at once, then
  * the checks a schema cannot express (what each record type needs, ids unique across files).
+ *
+ * Two readers, one result. A file is first read by the fast reader (`simple-yaml.ts`: the block
+ * YAML records are written in, no positions) and checked; when that reader gives up, or the file
+ * has any problem, it is read again by the positioned parser, which reports every problem at its
+ * `file:line:col` exactly as if it had been the only reader. A record read fast finds the place of
+ * a field (for later diagnostics: duplicate ids, cleaning scripts, lint findings) by parsing its
+ * file with positions the first time it is asked. A `RecordCache` can hand back the records of a
+ * file whose text was loaded before; they are checked again before use.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node, type ScalarTag } from "yaml";
+import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type ScalarTag } from "yaml";
 import { formatPath, sortDiagnostics, type Diagnostic, type DiagnosticCode, type Position, type Severity } from "./diagnostics.js";
 import { CLEAN_OPERATIONS, recordFileJsonSchema, type VirusRecord } from "./schema.js";
+import { readSimpleYaml, UNSUPPORTED } from "./simple-yaml.js";
 
 /** Where a record came from, able to locate any of its fields for later diagnostics. */
 export interface RecordSource {
@@ -25,6 +34,37 @@ export interface LoadedRecord {
 export interface LoadResult {
   records: LoadedRecord[];
   diagnostics: Diagnostic[];
+  /** How the record files were read (`loadRecordSet` only). */
+  stats?: LoadStats;
+}
+
+/** How the files of a record set were read. */
+export interface LoadStats {
+  files: number;
+  /** Taken from the cache: not parsed at all. */
+  cached: number;
+  /** Read by the fast reader. */
+  fast: number;
+  /** Read by the positioned parser (outside the fast reader's subset, or with problems to report). */
+  positioned: number;
+}
+
+/**
+ * Records of record files loaded before, keyed by the file's exact text. What `get` returns is
+ * untrusted: the loader validates it like a parsed file and ignores it when it does not pass.
+ * Only files that loaded without any diagnostic are stored.
+ */
+export interface RecordCache {
+  get(src: SourceText): unknown;
+  set(src: SourceText, records: readonly VirusRecord[]): void;
+  /** What `get` gave for this source did not pass the checks (the file is parsed instead). */
+  rejected?(src: SourceText): void;
+}
+
+export interface LoadOptions {
+  cache?: RecordCache;
+  /** Read every file with the positioned parser (the reference the fast reader is tested against). */
+  positionedOnly?: boolean;
 }
 
 export interface SourceText {
@@ -135,10 +175,10 @@ function schemaDiagnostic(loc: Located, err: ErrorObject, root: unknown): Diagno
   }
 }
 
-/** The rules of the seed's record-type table that JSON Schema does not express. */
-function typeDiagnostics(loc: Located, r: VirusRecord, at: (string | number)[]): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const bad = (msg: string, ...field: string[]) => out.push(loc.diag("TYPE_MISMATCH", `${r.name}: ${msg}`, [...at, ...field]));
+/** The rules of the seed's record-type table that JSON Schema does not express: message and field. */
+function typeProblems(r: VirusRecord): { message: string; field: string[] }[] {
+  const out: { message: string; field: string[] }[] = [];
+  const bad = (msg: string, ...field: string[]) => out.push({ message: `${r.name}: ${msg}`, field });
   if (r.type === 3 || r.type === 4) {
     if (!r.detect) bad(`type ${r.type} needs "detect" (anchor, first word, two windows)`, "type");
     else if (r.type === 4 && !r.detect.filetypes) bad(`type 4 needs "detect.filetypes"; without them use type 3`, "type");
@@ -149,6 +189,10 @@ function typeDiagnostics(loc: Located, r: VirusRecord, at: (string | number)[]):
     if (r.type === 2 && r.args) bad(`type 2 modules take no "args"; use type 1 for a module with arguments`, "args");
   }
   return out;
+}
+
+function typeDiagnostics(loc: Located, r: VirusRecord, at: (string | number)[]): Diagnostic[] {
+  return typeProblems(r).map((p) => loc.diag("TYPE_MISMATCH", p.message, [...at, ...p.field]));
 }
 
 interface ValidatedYaml {
@@ -172,10 +216,20 @@ export const signedHex: ScalarTag = {
 
 const validators = new WeakMap<object, ValidateFunction>();
 
-function parseAndValidate(src: SourceText, schema: object): ValidatedYaml {
+function parsePositioned(src: SourceText): { doc: Document; loc: Located } {
   const lines = new LineCounter();
   const doc = parseDocument(src.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, customTags: [signedHex] });
-  const loc = new Located(src.path, doc, lines);
+  return { doc, loc: new Located(src.path, doc, lines) };
+}
+
+function validatorFor(schema: object): ValidateFunction {
+  let validate = validators.get(schema);
+  if (!validate) validators.set(schema, (validate = new Ajv({ allErrors: true, strict: false }).compile(schema)));
+  return validate;
+}
+
+function parseAndValidate(src: SourceText, schema: object): ValidatedYaml {
+  const { doc, loc } = parsePositioned(src);
   const diagnostics: Diagnostic[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
     const code: DiagnosticCode = e.code === "DUPLICATE_KEY" ? "DUPLICATE_KEY" : "YAML_SYNTAX";
@@ -192,9 +246,31 @@ function parseAndValidate(src: SourceText, schema: object): ValidatedYaml {
   // A duplicate key still leaves a usable document, so schema problems are reported with it.
   if (diagnostics.some((d) => d.severity === "error" && d.code !== "DUPLICATE_KEY"))
     return { loc, value: undefined, diagnostics, errorPaths: [], parsed: false };
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
-  let validate = validators.get(schema);
-  if (!validate) validators.set(schema, (validate = new Ajv({ allErrors: true, strict: false }).compile(schema)));
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias the document cannot resolve (e.g. one inside an explicit key), or too many aliases:
+    // reported at the first alias, never thrown at the caller.
+    let range: readonly number[] = [0, 0];
+    visit(doc, {
+      Alias(_key, node) {
+        if (!node.range) return undefined;
+        range = node.range;
+        return visit.BREAK;
+      },
+    });
+    diagnostics.push({
+      file: src.path,
+      severity: "error",
+      code: "YAML_SYNTAX",
+      message: String((err as Error).message ?? err).split("\n")[0],
+      start: loc.pos(range[0]),
+      end: loc.pos(range[1]),
+    });
+    return { loc, value: undefined, diagnostics: sortDiagnostics(diagnostics), errorPaths: [], parsed: false };
+  }
+  const validate = validatorFor(schema);
   const errors = collapseAlternatives(validate(value) ? [] : [...(validate.errors ?? [])]);
   for (const err of errors) diagnostics.push(schemaDiagnostic(loc, err, value));
   const dupPaths = diagnostics.some((d) => d.code === "DUPLICATE_KEY") ? [""] : [];
@@ -217,8 +293,70 @@ export function loadYamlDocument<T>(src: SourceText, schema: object): YamlDocume
 
 let recordSchema: object | undefined;
 
+/**
+ * Bumped whenever loading could give other records for the same text (the readers, the checks),
+ * so that records cached by another version are not used.
+ */
+export const RECORD_LOADER_VERSION = 1;
+
+/** What cached records depend on besides the text: the loader's version and the record schema. */
+export function recordCacheVersion(): string {
+  recordSchema ??= recordFileJsonSchema();
+  return `tgvx records loader ${RECORD_LOADER_VERSION}\n${JSON.stringify(recordSchema)}`;
+}
+
+function recordValidator(): ValidateFunction {
+  recordSchema ??= recordFileJsonSchema();
+  return validatorFor(recordSchema);
+}
+
+/**
+ * The records of a file value that passes every check (schema, record types), each finding its
+ * fields' places by parsing the file with positions when first asked; undefined when any check
+ * fails (then the positioned path reads the file and says what is wrong, and where).
+ */
+function checkedRecords(src: SourceText, value: unknown): LoadedRecord[] | undefined {
+  if (!recordValidator()(value)) return undefined;
+  const list = (value as { records: VirusRecord[] }).records;
+  for (const r of list) if (typeProblems(r).length) return undefined;
+  const where = new LazyLocator(src);
+  return list.map((record, index) => ({ record, source: new LazySource(src.path, index, where) }));
+}
+
+/** The places in a file read without positions: it is parsed with positions the first time one is asked for. */
+class LazyLocator {
+  private loc: Located | undefined;
+  constructor(private readonly src: SourceText) {}
+  range(path: readonly (string | number)[]): { start: Position; end: Position } {
+    return (this.loc ??= parsePositioned(this.src).loc).range(path);
+  }
+}
+
+/** A record's source, one small object per record (a million records is a lot of closures). */
+class LazySource implements RecordSource {
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    private readonly where: LazyLocator,
+  ) {}
+  locate(path: readonly (string | number)[] = []): { start: Position; end: Position } {
+    return this.where.range(["records", this.index, ...path]);
+  }
+}
+
+/** A record file read by the fast reader, if it is in its subset and has no problem at all. */
+function fastRecordFile(src: SourceText): LoadedRecord[] | undefined {
+  const value = readSimpleYaml(src.text);
+  return value === UNSUPPORTED ? undefined : checkedRecords(src, value);
+}
+
 /** Parse and validate one record file. */
-export function parseRecordFile(src: SourceText): LoadResult {
+export function parseRecordFile(src: SourceText, options: { positionedOnly?: boolean } = {}): LoadResult {
+  const fast = options.positionedOnly ? undefined : fastRecordFile(src);
+  return fast ? { records: fast, diagnostics: [] } : positionedRecordFile(src);
+}
+
+function positionedRecordFile(src: SourceText): LoadResult {
   recordSchema ??= recordFileJsonSchema();
   const { loc, value, diagnostics, errorPaths, parsed } = parseAndValidate(src, recordSchema);
   if (!parsed) return { records: [], diagnostics };
@@ -258,14 +396,27 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
  * Load a whole record set (all files of a database). Files are taken in path order, so the
  * result does not depend on the order they were listed in; ids must be unique across files.
  */
-export function loadRecordSet(sources: readonly SourceText[]): LoadResult {
+export function loadRecordSet(sources: readonly SourceText[], options: LoadOptions = {}): LoadResult {
   const ordered = [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const records: LoadedRecord[] = [];
   const diagnostics: Diagnostic[] = [];
+  const stats: LoadStats = { files: ordered.length, cached: 0, fast: 0, positioned: 0 };
+  const { cache, positionedOnly = false } = options;
   for (const src of ordered) {
-    const r = parseRecordFile(src);
-    records.push(...r.records);
-    diagnostics.push(...r.diagnostics);
+    let list = cache ? cachedRecords(cache, src) : undefined;
+    if (list) stats.cached++;
+    else {
+      list = positionedOnly ? undefined : fastRecordFile(src);
+      let problems: Diagnostic[] = [];
+      if (list) stats.fast++;
+      else {
+        stats.positioned++;
+        ({ records: list, diagnostics: problems } = positionedRecordFile(src));
+        diagnostics.push(...problems);
+      }
+      if (cache && problems.length === 0) cache.set(src, list.map((lr) => lr.record));
+    }
+    for (const lr of list) records.push(lr);
   }
   const byId = new Map<number, LoadedRecord>();
   for (const lr of records) {
@@ -286,5 +437,19 @@ export function loadRecordSet(sources: readonly SourceText[]): LoadResult {
       end,
     });
   }
-  return { records, diagnostics: sortDiagnostics(diagnostics) };
+  return { records, diagnostics: sortDiagnostics(diagnostics), stats };
+}
+
+/** The cache's records for this exact text, if it has them and they pass every check. */
+function cachedRecords(cache: RecordCache, src: SourceText): LoadedRecord[] | undefined {
+  let value: unknown;
+  try {
+    value = cache.get(src);
+  } catch {
+    return undefined;
+  }
+  if (value === undefined) return undefined;
+  const list = checkedRecords(src, { records: value });
+  if (!list) cache.rejected?.(src);
+  return list;
 }

@@ -89,12 +89,18 @@ export function isStencilDocument(text: string): boolean {
   return /^stencil\s*:/m.test(text);
 }
 
+/** A line that starts or ends a document (`---`, `...`) or holds a directive (`%`). */
+const DOCUMENT_BOUNDARY = /^(?:---|\.\.\.|%)/m;
+
 /**
  * The documents of a YAML stream as separate sources of the same path. Each keeps the whole text
  * with the other documents blanked out (newlines kept), so every line and column stays where the
  * author wrote it. A single-document source is returned as it is.
  */
 export function splitDocuments(src: SourceText): { kind: "records" | "stencil"; source: SourceText }[] {
+  // Without a document marker or a directive at the start of a line, a stream is one document (or
+  // none): no need to parse it here, which would cost as much as loading it.
+  if (!DOCUMENT_BOUNDARY.test(src.text)) return [{ kind: isStencilDocument(src.text) ? "stencil" : "records", source: src }];
   const docs = parseAllDocuments(src.text);
   const list = Array.isArray(docs) ? docs : [];
   const kind = (text: string) => (isStencilDocument(text) ? ("stencil" as const) : ("records" as const));

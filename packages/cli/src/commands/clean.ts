@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { basename } from "node:path";
-import type { Engine } from "@tgvx/engine";
+import type { ActionReport, Engine } from "@tgvx/engine";
 import { processFile, type FileProcessReport } from "@tgvx/engine/node";
 import { Exit, printJson } from "../io.js";
 import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions } from "../load-db.js";
@@ -70,7 +70,7 @@ export function cleanExitCode(reports: readonly FileProcessReport[]): number {
 }
 
 /** Print each finding's trace on stderr (the debug switch `trace`). */
-export function printTraces(path: string, r: FileProcessReport["result"]): void {
+export function printTraces(path: string, r: { readonly actions: readonly ActionReport[] } | undefined): void {
   for (const a of r?.actions ?? []) {
     const where = [path, ...a.path].join("/");
     process.stderr.write(`trace ${where}: ${a.name}: ${a.decision.action} by ${a.decision.layer} (${a.decision.source})\n`);

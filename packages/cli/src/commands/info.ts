@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { Exit, formatBytes, printJson } from "../io.js";
-import { loadEngine } from "../load-db.js";
+import { builtInModules } from "@tgvx/engine";
+import { readDatabase } from "../load-db.js";
 
 export function register(program: Command): void {
   program
@@ -11,8 +12,10 @@ export function register(program: Command): void {
     .option("--json", "print as JSON")
     .addHelpText("after", "\nExit status: 0 the database is valid, 2 it was refused (the message says why).")
     .action(async (dbArg: string | undefined, opts: { json?: boolean }) => {
-      const { engine, path } = await loadEngine(dbArg);
-      const db = engine.db;
+      // Described without being loaded into an engine, so a database needing a module this engine
+      // lacks is still shown, with what is missing.
+      const { db, path } = await readDatabase(dbArg);
+      const provided = builtInModules();
       const i = db.info;
       const types: Record<string, number> = {};
       const anchors: Record<string, number> = {};
@@ -23,6 +26,12 @@ export function register(program: Command): void {
         if (anchor) anchors[anchor] = (anchors[anchor] ?? 0) + 1;
       }
       const modules = db.modules();
+      // What each module is in this engine (null: missing, and a scan refuses the database), and which records need it.
+      const moduleDetails = modules.map((name) => {
+        const m = provided.get(name);
+        const records = [...db.moduleRows()].filter((r) => db.recordModule(r) === name).map((r) => db.recordName(r));
+        return { name, version: m?.version ?? null, detects: !!m?.detect, processes: !!m?.process, records };
+      });
       if (opts.json) {
         printJson({
           path,
@@ -30,6 +39,7 @@ export function register(program: Command): void {
           recordTypes: types,
           anchors,
           modules,
+          moduleDetails,
           stencils: db.stencils().map((s) => ({ name: s.name, rules: s.rules.length, description: s.description })),
           bytesPerRecord: i.recordCount ? i.fileLength / i.recordCount : 0,
         });
@@ -43,7 +53,16 @@ export function register(program: Command): void {
         line("Records", `${i.recordCount} (${Object.entries(types).map(([k, n]) => `${k}: ${n}`).join(", ") || "none"})`);
         line("Anchors", Object.entries(anchors).map(([k, n]) => `${k}: ${n}`).join(", ") || "none");
         line("Index", `${i.windowCount} distinct windows, ${i.probeCount} probes, ${i.keyCount} keys`);
-        line("Modules needed", modules.join(", ") || "none");
+        line(
+          "Modules needed",
+          moduleDetails
+            .map((m) =>
+              m.version === null
+                ? `${m.name} (NOT IN THIS ENGINE: scans refuse this database; ${m.records.join(", ")})`
+                : `${m.name} ${m.version} (${[m.detects ? "detects" : "", m.processes ? "cleans" : ""].filter(Boolean).join(", ")}; ${m.records.join(", ")})`,
+            )
+            .join(", ") || "none",
+        );
         line("Stencils", db.stencils().map((s) => `${s.name} (${s.rules.length} rule${s.rules.length === 1 ? "" : "s"})`).join(", ") || "none");
         line("Size", `${formatBytes(i.fileLength)} (${i.recordCount ? (i.fileLength / i.recordCount).toFixed(1) : 0} bytes/record)`);
         line("Content SHA-256", `${i.sha256} (header and signature excluded; stable across signing)`);

@@ -1,51 +1,16 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { availableParallelism } from "node:os";
 import { basename } from "node:path";
-import type { ActionName, Engine, LayerName } from "@tgvx/engine";
 import { nodeFileOps, writeBackup } from "@tgvx/engine/node";
-import { Exit, FileReader, printJson } from "../io.js";
+import { Exit, printJson, resolveDbPath } from "../io.js";
 import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions } from "../load-db.js";
-import { addPolicyOptions, fallbackOption, loadControl, type PolicyCliOptions, type RunControl } from "../policy-options.js";
-import { RunReport, type ReportFile } from "../run-report.js";
+import { addPolicyOptions, fallbackOption, loadControl, type ControlFlags, type PolicyCliOptions } from "../policy-options.js";
+import { RunReport } from "../run-report.js";
+import { errorReport, scanFile, type FileReport, type ScanFileOutcome, type ScanFileSettings } from "../scan-file.js";
+import { scanStdin, STDIN_PATH } from "../scan-stdin.js";
+import type { ScanTask, ScanWorkerData } from "../scan-worker.js";
 import { walkFiles } from "../walk-files.js";
 import { cleanExitCode, cleanJson, cleanPaths, printTraces } from "./clean.js";
-
-interface FileReport {
-  path: string;
-  /** infected: a record matched; suspicious: a limit was hit (bomb, too deep...); incomplete: members could not be opened. */
-  status: "clean" | "infected" | "suspicious" | "incomplete" | "error" | "skipped";
-  /**
-   * Records matched and limits hit, with the action the control layers decide for each (what
-   * `tgvx clean` would do) and the layer that decided; `path` is the member path inside the file
-   * ([] for the file itself). Detections the policy ignores are under `ignored`.
-   */
-  detections: {
-    id: number;
-    rev: number;
-    name: string;
-    path: string[];
-    anchor?: string;
-    offset?: number;
-    limit?: string;
-    message?: string;
-    action: ActionName;
-    layer: LayerName;
-    source: string;
-  }[];
-  /** Detections the policy ignores (a category switched off, an allow-list entry): not found here, and why. */
-  ignored: { name: string; path: string[]; layer: LayerName; source: string; reason: string }[];
-  /** The allow-list entry that trusts the file by its SHA-256. */
-  trusted?: string;
-  /** A limit was hit or the code analyzer found something (SuspiciousCopy copies such files). */
-  suspicious?: boolean;
-  /** Where SuspiciousCopy put the copy. */
-  suspiciousCopy?: string;
-  /** Members that could not be scanned. */
-  notScanned: { path: string[]; reason: string }[];
-  types: string[];
-  warnings: string[];
-  objects: number;
-  error?: string;
-}
 
 interface ScanOpts extends TrustCliOptions, PolicyCliOptions {
   db?: string;
@@ -62,7 +27,26 @@ interface ScanOpts extends TrustCliOptions, PolicyCliOptions {
   backupDir?: string;
   dryRun?: boolean;
   fallback?: "report" | "remove" | "quarantine";
+  jobs: number;
 }
+
+/** `-j`: a thread count, or "auto" (one per core, at most 8; the main thread alone on a single core). */
+function parseJobs(v: string): number {
+  if (v === "auto") {
+    const n = Math.min(availableParallelism(), MAX_AUTO_JOBS);
+    return n < 2 ? 1 : n;
+  }
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`use a number of threads or "auto", not "${v}"`);
+  return Number(v);
+}
+
+/** `-j auto`: more threads than this only add start-up cost (each loads the database). */
+const MAX_AUTO_JOBS = 8;
+/** Files handed to a worker at a time: few enough to spread the load, enough that posting them costs little. */
+const CHUNK_FILES = 16;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Chunks done or under way but not printed yet (their order is kept): bounds the memory a slow first chunk can hold up. */
+const MAX_QUEUED_CHUNKS = 64;
 
 function parseSize(v: string): number {
   const m = /^(\d+)([kmg]?)b?$/i.exec(v.trim());
@@ -78,7 +62,7 @@ export function register(program: Command): void {
       "Scan files and directories (recursively) with a tgvxdb database and print one line per file,\n" +
         "as clamscan does: `path: Name FOUND`, `path: OK`, or `path: ERROR reason`, then a summary.",
     )
-    .argument("<paths...>", "files or directories to scan")
+    .argument("<paths...>", "files or directories to scan; - scans standard input as a stream (memory bounded by the database; containers not opened)")
     .option("-d, --db <file>", "database (default: $TGVX_DB, else build/main.tgvxdb made by `npm run main`)")
     .addOption(trustedKeyOption())
     .addOption(allowUnsignedOption())
@@ -94,6 +78,7 @@ export function register(program: Command): void {
     .option("--backup-dir <dir>", "with --clean: copy each infected file here before changing it")
     .option("--dry-run", "with --clean: report what would be done, change nothing")
     .addOption(fallbackOption())
+    .option("-j, --jobs <n>", "scan with N threads: the main thread and N-1 workers, each loading the database once; 0 or 1: the main thread alone; auto: one per core (at most 8)", parseJobs, 1)
     .option("--json", "print one JSON document with every file and the summary");
   addPolicyOptions(cmd)
     .addHelpText(
@@ -106,164 +91,183 @@ export function register(program: Command): void {
         "Every find is decided through the control layers (flow < record < debug < stencil < INI); a plain scan\n" +
         "reports the decisions (JSON, --report) and changes nothing; --clean or `tgvx clean` carries them out.\n" +
         "A detection the policy ignores (a category switched off, [Ignore]) is not counted as found.\n\n" +
+        "-j N scans with N threads: N-1 workers, each loading the database once, and the main thread, which\n" +
+        "scans whenever the workers are busy or still starting (default 1: the main thread alone). The output,\n" +
+        "the report and the exit status are the same as with one thread: files are printed in walk order\n" +
+        "(names sorted in each directory). Threads pay off for large trees on machines with idle cores: a worker\n" +
+        "takes a few hundred milliseconds to start. --clean always works in the main thread, one file at a time.\n\n" +
         "Examples:\n  tgvx scan samples/\n  tgvx scan --db build/main.tgvxdb --json ~/Downloads > report.json\n" +
         "  tgvx scan --stencil mail-gateway --config examples/tgvx.ini --report Report.txt /var/spool/mail",
     )
     .action(async (paths: string[], opts: ScanOpts) => {
       const t0 = performance.now();
-      const { engine } = await loadEngine(opts.db, opts);
-      const control = await loadControl(engine, opts, {
+      const flags: ControlFlags = {
         ...(opts.archives === false ? { archives: false } : {}),
         ...(opts.mail === false ? { mail: false } : {}),
         ...(opts.firstOnly ? { firstOnly: true } : {}),
         ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
         ...(opts.fallback ? { fallback: opts.fallback } : {}),
-      });
-      const showWarnings = !!opts.warnings || control.warnings;
-      const report = control.reportFile
-        ? new RunReport(control.reportFile, !!opts.json, engine, { mode: opts.clean ? "clean" : "scan", describe: control.describe, warnings: showWarnings, configWarnings: control.configWarnings })
-        : undefined;
-      if (opts.clean) {
-        const reports = await cleanPaths(engine, paths, control, { dryRun: opts.dryRun, json: !!opts.json, quietClean: !!opts.infected, ...(report ? { report } : {}) });
-        await report?.close();
-        const code = cleanExitCode(reports);
-        if (opts.json) printJson({ files: reports.map(cleanJson), exitCode: code, ...(report ? { report: report.files } : {}) });
-        process.exitCode = code;
-        return;
-      }
-      const reports: FileReport[] = [];
-      let dirs = 0;
-      let bytesScanned = 0;
-      const emit = (r: FileReport) => {
-        reports.push(r);
-        if (opts.json) return;
-        const where = (p: string[]) => [r.path, ...p].join("/");
-        for (const d of r.detections) process.stdout.write(`${where(d.path)}: ${d.name} FOUND\n`);
-        if (r.status === "clean" && !opts.infected) process.stdout.write(`${r.path}: OK\n`);
-        if (r.status === "incomplete" && !opts.infected)
-          process.stdout.write(`${r.path}: OK, NOT FULLY SCANNED (${r.notScanned.map((n) => `${n.path.join("/")}: ${n.reason}`).join("; ")})\n`);
-        else if (r.status === "error" || r.status === "skipped") process.stderr.write(`${r.path}: ${r.status === "error" ? "ERROR" : "SKIPPED"} ${r.error}\n`);
-        if (showWarnings) for (const w of r.warnings) process.stderr.write(`WARNING ${w}\n`);
       };
-
-      const reader = new FileReader();
-      const scanFile = async (path: string, size: number) => {
-        if (size > opts.maxFilesize) {
-          emit({ path, status: "skipped", detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error: `not scanned: ${size} bytes exceeds --max-filesize ${opts.maxFilesize}` });
-          return;
-        }
-        let bytes: Uint8Array;
-        try {
-          // One file at a time either way; the sync read avoids a promise round trip per file.
-          bytes = reader.read(path);
-        } catch (err) {
-          emit({ path, status: "error", detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error: (err as Error).message });
-          return;
-        }
-        bytesScanned += bytes.length;
-        const { file: r, entry } = toReport(engine, path, bytes, control, report, showWarnings);
-        // SuspiciousCopy: a copy aside, the file itself is not changed by a scan.
-        if (control.suspiciousDir && r.suspicious) {
-          try {
-            r.suspiciousCopy = entry.suspiciousCopy = await writeBackup(nodeFileOps, control.suspiciousDir, basename(path), bytes, 0o644);
-          } catch (err) {
-            r.error = entry.reason = `copy to ${control.suspiciousDir} failed: ${(err as Error).message}`;
-            r.status = "error";
-          }
-        }
-        report?.file(entry);
-        emit(r);
-      };
-
-      const onError = (path: string, err: Error) =>
-        emit({ path, status: "error", detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error: err.message });
-      for await (const f of walkFiles(paths, { recursive: opts.recursive, onError, onDirectory: () => dirs++ })) {
-        if (control.excluded(basename(f.path))) continue;
-        await scanFile(f.path, f.size);
+      // -j: the workers start first, so their start-up overlaps the main thread's own loading.
+      const workers = !opts.clean && opts.jobs >= 2 ? opts.jobs - 1 : 0;
+      const pool = workers ? await startScanPool(resolveDbPath(opts.db), opts, flags, workers) : undefined;
+      try {
+        await scanPaths(paths, opts, flags, t0, pool, workers);
+      } finally {
+        await pool?.destroy();
       }
-      for (const r of reports)
-        if (report && (r.status === "error" || r.status === "skipped"))
-          report.file({ path: r.path, status: r.status, detections: [], actions: [], ...(r.error ? { reason: r.error } : {}) });
-      await report?.close();
-
-      const infected = reports.filter((r) => r.status === "infected" || r.status === "suspicious").length;
-      const errors = reports.filter((r) => r.status === "error" || r.status === "skipped").length;
-      const seconds = (performance.now() - t0) / 1000;
-      const summary = {
-        knownViruses: engine.db.recordCount,
-        databaseVersion: engine.info.dbVersion,
-        scannedDirectories: dirs,
-        scannedFiles: reports.filter((r) => r.status !== "error" && r.status !== "skipped").length,
-        objectsScanned: reports.reduce((n, r) => n + r.objects, 0),
-        infectedFiles: infected,
-        errors,
-        dataScannedBytes: bytesScanned,
-        seconds: Number(seconds.toFixed(3)),
-      };
-      if (opts.json) printJson({ files: reports, summary, ...(report ? { report: report.files } : {}) });
-      else if (opts.summary) {
-        const out = [
-          "",
-          "----------- SCAN SUMMARY -----------",
-          `Known viruses: ${summary.knownViruses}`,
-          `Database version: ${summary.databaseVersion}`,
-          `Scanned directories: ${summary.scannedDirectories}`,
-          `Scanned files: ${summary.scannedFiles} (${summary.objectsScanned} objects with archive members and attachments)`,
-          `Infected files: ${summary.infectedFiles}`,
-          ...(errors ? [`Total errors: ${errors}`] : []),
-          `Data scanned: ${(bytesScanned / 1024 / 1024).toFixed(2)} MB`,
-          `Time: ${seconds.toFixed(3)} sec`,
-          ...(report ? [`Report: ${report.files.join(", ")}`] : []),
-        ];
-        process.stdout.write(out.join("\n") + "\n");
-      }
-      process.exitCode = errors ? Exit.error : infected ? Exit.found : Exit.clean;
     });
 }
 
-/** Scan one file and decide its findings (nothing is changed: kill off). */
-function toReport(engine: Engine, path: string, bytes: Uint8Array, control: RunControl, report: RunReport | undefined, showWarnings: boolean): { file: FileReport; entry: ReportFile } {
-  const p = engine.process(bytes, {
-    name: basename(path),
-    policy: control.policy,
-    kill: false,
-    medium: "file",
-    scan: control.scan,
-    codeAnalyzer: control.codeAnalyzer,
-    ...(report ? { receiver: { objectEntered: (e) => report.object(path, e.path, e.types) } } : {}),
+/** The scan itself (after the options are read and the workers, if any, started). */
+async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t0: number, pool: ScanPool | undefined, workers: number): Promise<void> {
+  const { engine } = await loadEngine(opts.db, opts);
+  const control = await loadControl(engine, opts, flags);
+  const showWarnings = !!opts.warnings || control.warnings;
+  const report = control.reportFile
+    ? new RunReport(control.reportFile, !!opts.json, engine, { mode: opts.clean ? "clean" : "scan", describe: control.describe, warnings: showWarnings, configWarnings: control.configWarnings })
+    : undefined;
+  if (opts.clean) {
+    const reports = await cleanPaths(engine, paths, control, { dryRun: opts.dryRun, json: !!opts.json, quietClean: !!opts.infected, ...(report ? { report } : {}) });
+    await report?.close();
+    const code = cleanExitCode(reports);
+    if (opts.json) printJson({ files: reports.map(cleanJson), exitCode: code, ...(report ? { report: report.files } : {}) });
+    process.exitCode = code;
+    return;
+  }
+  const reports: FileReport[] = [];
+  let dirs = 0;
+  let bytesScanned = 0;
+  const emit = (r: FileReport) => {
+    reports.push(r);
+    if (opts.json) return;
+    const where = (p: string[]) => [r.path, ...p].join("/");
+    for (const d of r.detections) process.stdout.write(`${where(d.path)}: ${d.name} FOUND\n`);
+    if (r.status === "clean" && !opts.infected) process.stdout.write(`${r.path}: OK\n`);
+    if (r.status === "incomplete" && !opts.infected)
+      process.stdout.write(`${r.path}: OK, NOT FULLY SCANNED (${r.notScanned.map((n) => `${n.path.join("/")}: ${n.reason}`).join("; ")})\n`);
+    else if (r.status === "error" || r.status === "skipped") process.stderr.write(`${r.path}: ${r.status === "error" ? "ERROR" : "SKIPPED"} ${r.error}\n`);
+    if (showWarnings) for (const w of r.warnings) process.stderr.write(`WARNING ${w}\n`);
+  };
+
+  // Everything a file's outcome leads to, in walk order whichever thread scanned it.
+  const finish = async (o: ScanFileOutcome) => {
+    if (o.kind === "error") return emit(o.file);
+    const { file: r, entry } = o;
+    bytesScanned += o.length;
+    if (report) for (const ob of o.objects ?? []) report.object(r.path, ob.path, ob.types);
+    if (control.trace) printTraces(r.path, { actions: entry.actions });
+    // SuspiciousCopy: a copy aside, the file itself is not changed by a scan.
+    if (control.suspiciousDir && r.suspicious && o.copy) {
+      try {
+        r.suspiciousCopy = entry.suspiciousCopy = await writeBackup(nodeFileOps, control.suspiciousDir, basename(r.path), o.copy, 0o644);
+      } catch (err) {
+        r.error = entry.reason = `copy to ${control.suspiciousDir} failed: ${(err as Error).message}`;
+        r.status = "error";
+      }
+    }
+    report?.file(entry);
+    emit(r);
+  };
+  const settings: ScanFileSettings = { objects: !!report, copySuspicious: !!control.suspiciousDir, showWarnings };
+  const tooBig = (path: string, size: number): ScanFileOutcome => ({
+    kind: "error",
+    file: errorReport(path, "skipped", `not scanned: ${size} bytes exceeds --max-filesize ${opts.maxFilesize}`),
   });
-  const r = p.scan;
-  const live = p.actions.filter((a) => a.decision.action !== "ignore");
-  const found = live.some((a) => a.kind === "detection");
-  const warnings = r.warnings.map((w) => `${[path, ...w.path].join("/")}: ${w.code}: ${w.message}`);
-  if (control.trace) printTraces(path, p);
-  const entry: ReportFile = {
-    path,
-    status: found ? "infected" : p.suspicious ? "suspicious" : p.fate === "trusted" ? "trusted" : "clean",
-    detections: [...new Set(live.map((a) => a.name))],
-    actions: p.actions,
-    ...(showWarnings ? { warnings } : {}),
-    ...(p.reason && p.fate === "trusted" ? { reason: p.reason } : {}),
+
+  // Outcomes in walk order, in chunks: promised by a worker thread, or scanned here when every
+  // worker already has two chunks (so the main thread works too, while the workers start up).
+  const queue: Promise<ScanFileOutcome[]>[] = [];
+  let inFlight = 0;
+  let chunk: string[] = [];
+  let chunkBytes = 0;
+  const flush = () => {
+    if (!chunk.length) return;
+    const task: ScanTask = { paths: chunk, sha256: engine.info.sha256, settings };
+    chunk = [];
+    chunkBytes = 0;
+    if (pool && inFlight < workers * 2) {
+      inFlight++;
+      const p = (pool.run(task) as Promise<ScanFileOutcome[]>).finally(() => inFlight--);
+      p.catch(() => {}); // awaited in order below; a failure is thrown there
+      queue.push(p);
+    } else queue.push(Promise.resolve(task.paths.map((path) => scanFile(engine, control, path, settings))));
   };
-  const file: FileReport = {
-    path,
-    status: found ? "infected" : p.suspicious ? "suspicious" : r.skipped.length ? "incomplete" : "clean",
-    detections: live.map((a) => {
-      const d = a.detection;
-      const decided = { action: a.decision.action, layer: a.decision.layer, source: a.decision.source };
-      if (d) return { id: d.id, rev: d.rev, name: d.name, path: d.path, anchor: d.anchor, offset: d.offset, ...decided };
-      const l = r.limits.find((x) => x.name === a.name && x.path === a.path);
-      return { id: 0, rev: 0, name: a.name, path: a.path, ...(l ? { limit: l.kind, message: l.message } : {}), ...decided };
-    }),
-    ignored: p.actions
-      .filter((a) => a.decision.action === "ignore")
-      .map((a) => ({ name: a.name, path: a.path, layer: a.decision.layer, source: a.decision.source, reason: a.decision.reason })),
-    ...(p.trustedBy ? { trusted: p.trustedBy } : {}),
-    ...(p.suspicious ? { suspicious: true } : {}),
-    notScanned: r.skipped,
-    types: r.types,
-    warnings,
-    objects: r.objects,
+  const add = (o: ScanFileOutcome) => {
+    flush();
+    queue.push(Promise.resolve([o]));
   };
-  return { file, entry };
+  const drain = async (keep: number) => {
+    while (queue.length > keep) for (const o of await queue.shift()!) await finish(o);
+  };
+  const onError = (path: string, err: Error) => add({ kind: "error", file: errorReport(path, "error", err.message) });
+  {
+    for (const path of paths) if (path === STDIN_PATH) add(await scanStdin(engine, control, settings));
+    for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, onError, onDirectory: () => dirs++ })) {
+      if (control.excluded(basename(f.path))) continue;
+      if (f.size > opts.maxFilesize) add(tooBig(f.path, f.size));
+      else {
+        chunk.push(f.path);
+        chunkBytes += f.size;
+        if (!pool || chunk.length >= CHUNK_FILES || chunkBytes >= CHUNK_BYTES) flush();
+      }
+      await drain(pool ? MAX_QUEUED_CHUNKS : 0);
+    }
+    flush();
+    await drain(0);
+  }
+  for (const r of reports)
+    if (report && (r.status === "error" || r.status === "skipped"))
+      report.file({ path: r.path, status: r.status, detections: [], actions: [], ...(r.error ? { reason: r.error } : {}) });
+  await report?.close();
+
+  const infected = reports.filter((r) => r.status === "infected" || r.status === "suspicious").length;
+  const errors = reports.filter((r) => r.status === "error" || r.status === "skipped").length;
+  const seconds = (performance.now() - t0) / 1000;
+  const summary = {
+    knownViruses: engine.db.recordCount,
+    databaseVersion: engine.info.dbVersion,
+    scannedDirectories: dirs,
+    scannedFiles: reports.filter((r) => r.status !== "error" && r.status !== "skipped").length,
+    objectsScanned: reports.reduce((n, r) => n + r.objects, 0),
+    infectedFiles: infected,
+    errors,
+    dataScannedBytes: bytesScanned,
+    seconds: Number(seconds.toFixed(3)),
+  };
+  if (opts.json) printJson({ files: reports, summary, ...(report ? { report: report.files } : {}) });
+  else if (opts.summary) {
+    const out = [
+      "",
+      "----------- SCAN SUMMARY -----------",
+      `Known viruses: ${summary.knownViruses}`,
+      `Database version: ${summary.databaseVersion}`,
+      `Scanned directories: ${summary.scannedDirectories}`,
+      `Scanned files: ${summary.scannedFiles} (${summary.objectsScanned} objects with archive members and attachments)`,
+      `Infected files: ${summary.infectedFiles}`,
+      ...(errors ? [`Total errors: ${errors}`] : []),
+      `Data scanned: ${(bytesScanned / 1024 / 1024).toFixed(2)} MB`,
+      `Time: ${seconds.toFixed(3)} sec`,
+      ...(report ? [`Report: ${report.files.join(", ")}`] : []),
+    ];
+    process.stdout.write(out.join("\n") + "\n");
+  }
+  process.exitCode = errors ? Exit.error : infected ? Exit.found : Exit.clean;
+}
+
+type ScanPool = import("tinypool").Tinypool;
+
+/**
+ * N worker threads, each reading and loading the database once and resolving the same control
+ * layers; every task carries the SHA-256 of the database the main thread verified, and a worker
+ * whose copy differs refuses it.
+ */
+async function startScanPool(dbPath: string, opts: ScanOpts, flags: ControlFlags, threads: number): Promise<ScanPool> {
+  const { Tinypool } = await import("tinypool");
+  const data: ScanWorkerData = {
+    dbPath,
+    policy: { ...(opts.config ? { config: opts.config } : {}), ...(opts.stencil ? { stencil: opts.stencil } : {}), ...(opts.debug ? { debug: opts.debug } : {}) },
+    flags,
+  };
+  return new Tinypool({ filename: new URL("../scan-worker.js", import.meta.url).href, minThreads: threads, maxThreads: threads, workerData: data });
 }

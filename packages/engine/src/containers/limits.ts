@@ -19,6 +19,10 @@ export interface ScanLimits {
   ratioFloor: number;
   /** Milliseconds per top object. */
   maxScanTime: number;
+  /** Milliseconds one module call (a type 1/2 record's detection, a processing module) may take. */
+  maxModuleTime: number;
+  /** Bytes one module call may read of its object (copies included). */
+  maxModuleBytes: number;
 }
 
 export const DEFAULT_LIMITS: ScanLimits = {
@@ -29,6 +33,8 @@ export const DEFAULT_LIMITS: ScanLimits = {
   maxRatio: 500,
   ratioFloor: 4 * 1024 * 1024,
   maxScanTime: 120_000,
+  maxModuleTime: 1_000,
+  maxModuleBytes: 64 * 1024 * 1024,
 };
 
 export type LimitKind = "depth" | "scan-size" | "file-size" | "files" | "ratio" | "overlap" | "time";

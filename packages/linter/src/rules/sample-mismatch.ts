@@ -3,7 +3,8 @@
  * linted records compiled in memory; when an expected record is not reported, the record is
  * checked against the sample step by step as the engine decides (file type, anchor, first word,
  * window 1, window 2) and the finding points at the field that does not hold, with the value
- * the sample has (a window's actual CRC, the bytes at the first word).
+ * the sample has (a window's actual CRC, the bytes at the first word). A record detected by a module
+ * (types 1 and 2) is named at its args: only the module knows why it did not match.
  */
 import type { DetectSpec, LoadedRecord } from "@tgvx/records";
 import { crcHex, explainMismatch, fromAnchor, hex, type Mismatch } from "../feature-code.js";
@@ -44,6 +45,10 @@ export default createRule({
         message: "{{name}} is not found in {{sample}} ({{types}}), nor in any member the engine opened",
         hint: "scan it to see what the engine sees: tgvx scan --db DB {{sample}}",
       },
+      moduleMiss: {
+        message: "module {{module}} does not find {{name}} in {{sample}}",
+        hint: "check the args against the sample (where the encoded block starts, the known plaintext, the CRC of the decoded window), or regenerate a stale sample (npm run samples)",
+      },
     },
   },
   async check(ctx) {
@@ -53,9 +58,14 @@ export default createRule({
       if (lr.record.status !== "deprecated" && lr.record.detect) byName.set(lr.record.name, [...(byName.get(lr.record.name) ?? []), lr]);
     // One finding per record and cause (a window with the same wrong CRC in every sample is one problem), naming every sample.
     const groups = new Map<string, { lr: LoadedRecord; m: Mismatch; samples: { shown: string; m: Mismatch }[] }>();
+    const byModule = new Map<string, LoadedRecord>();
+    for (const lr of ctx.records) if (lr.record.status !== "deprecated" && !lr.record.detect && lr.record.module) byModule.set(lr.record.name, lr);
+    const moduleMisses = new Map<LoadedRecord, string[]>();
     for (const { sample, detections } of await ctx.scanCorpus()) {
       const found = new Set(detections.map((d) => d.id));
       for (const expected of sample.detect) {
+        const ml = byModule.get(expected);
+        if (ml && !found.has(ml.record.id)) moduleMisses.set(ml, [...(moduleMisses.get(ml) ?? []), sample.shown]);
         const records = byName.get(expected) ?? [];
         if (!records.length || records.some((lr) => found.has(lr.record.id))) continue;
         for (const lr of records) {
@@ -65,6 +75,16 @@ export default createRule({
           g.samples.push({ shown: sample.shown, m });
         }
       }
+    }
+    for (const [lr, samples] of moduleMisses) {
+      const more = samples.length > 1 ? ` and ${samples.length - 1} more sample${samples.length > 2 ? "s" : ""}` : "";
+      ctx.report({
+        messageId: "moduleMiss",
+        record: lr,
+        field: [lr.record.args ? "args" : "module"],
+        data: { module: lr.record.module!, name: lr.record.name, sample: samples[0] + more },
+        related: samples.map((file) => ({ file, message: `${lr.record.name} not reported` })),
+      });
     }
     for (const { lr, m, samples } of groups.values()) {
       const d = lr.record.detect!;
