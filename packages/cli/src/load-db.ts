@@ -34,18 +34,21 @@ const HINT: Partial<Record<DatabaseError["code"], string>> = {
   UNTRUSTED_KEY: "; give the publisher's public key with --trusted-key",
 };
 
+async function readDatabaseFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UserError(`cannot read database ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+}
+
 /**
  * Read and load the database a command uses. `trust` undefined: an inspecting command (info,
  * decompile), which loads any intact database silently; otherwise the policy above.
  */
 export async function loadEngine(given: string | undefined, trust?: TrustCliOptions): Promise<{ engine: Engine; path: string }> {
   const path = resolveDbPath(given);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new UserError(`cannot read database ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
+  const bytes = await readDatabaseFile(path);
   const keys = trust ? (await readTrustedKeys(trust.trustedKey)).keys : [];
   const options: LoadOptions = keys.length ? { trustedKeys: keys, allowUnsigned: !!trust?.allowUnsigned } : { allowUnsigned: true };
   let engine: Engine;
@@ -75,12 +78,7 @@ export async function loadEngine(given: string | undefined, trust?: TrustCliOpti
  */
 export async function readDatabase(given: string | undefined): Promise<{ db: Database; path: string }> {
   const path = resolveDbPath(given);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new UserError(`cannot read database ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
+  const bytes = await readDatabaseFile(path);
   try {
     return { db: await openDatabase(bytes), path };
   } catch (err) {

@@ -188,6 +188,8 @@ export class Engine {
   private readonly stamps: Uint32Array;
   /** Index keys of probe p: [probeKeys[p], probeKeys[p + 1]). */
   private readonly probeKeys: Uint32Array;
+  private readonly keyBits: number;
+  private readonly keyFilter: Uint32Array;
   /** File types per record shape, read once: the candidate loop's only shape field. */
   private readonly filetypes: Uint32Array;
   private generation = 0;
@@ -207,6 +209,14 @@ export class Engine {
     for (let k = 0, p = 0; p <= db.probeCount; p++) {
       while (k < db.keyCount && db.view.getUint32(db.keys + k * L.KEY_SIZE, true) >>> 16 < p) k++;
       this.probeKeys[p] = k;
+    }
+    // A one-hash filter over the index keys: most probes read a word no record has, and the filter
+    // answers that from one cache line instead of a binary search through the keys.
+    this.keyBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 16 + 1))));
+    this.keyFilter = new Uint32Array(1 << (this.keyBits - 5));
+    for (let k = 0; k < db.keyCount; k++) {
+      const h = Math.imul(db.view.getUint32(db.keys + k * L.KEY_SIZE, true), 0x9e3779b1) >>> (32 - this.keyBits);
+      this.keyFilter[h >>> 5] |= 1 << (h & 31);
     }
     this.filetypes = new Uint32Array(db.shapeCount);
     for (let sh = 0; sh < db.shapeCount; sh++) this.filetypes[sh] = db.view.getUint32(db.shapes + sh * L.SHAPE_SIZE + L.SH_FILETYPES, true);
@@ -407,6 +417,8 @@ export class Engine {
       const pos = a + v.getInt32(po + 4, true);
       if (pos < 0 || pos + 2 > size) continue;
       const key = ((p << 16) | bytes[pos] | (bytes[pos + 1] << 8)) >>> 0;
+      const h = Math.imul(key, 0x9e3779b1) >>> (32 - this.keyBits);
+      if (!(this.keyFilter[h >>> 5] & (1 << (h & 31)))) continue;
       const k = this.findKey(key, this.probeKeys[p], this.probeKeys[p + 1] - 1);
       if (k < 0) continue;
       // Rows are stored in index order: a key's candidates are the rows up to the next key's first.

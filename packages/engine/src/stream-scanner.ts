@@ -32,7 +32,7 @@
  * The database is read only through Database's stream scanner accessors (from-binary.ts).
  */
 import { crc32 } from "./crc32.js";
-import type { Detection, PathWarning, ScanResult, ScanStats } from "./engine.js";
+import type { Detection, PathWarning, ScanOptions, ScanResult, ScanStats } from "./engine.js";
 import {
   ANCHOR_NAMES,
   Anchor,
@@ -48,20 +48,12 @@ import {
 } from "./file-type.js";
 import type { Database } from "./from-binary.js";
 
-export interface StreamScanOptions {
-  /** Name of the object the stream carries (type recognition: ".com"). */
-  name?: string;
-  /** Stop checking at the first detection (RedundantScan=No). */
-  firstOnly?: boolean;
-  /**
-   * As for `Engine.scan`: only to tell whether the stream is a container `scan` would open, which a
-   * stream scanner does not (the result then says so in `skipped`). Default true.
-   */
-  archives?: boolean;
-  packed?: boolean;
-  mail?: boolean;
-  mailboxes?: boolean;
-}
+/**
+ * As for `Engine.scan`. `archives`, `packed`, `mail` and `mailboxes` only tell whether the stream is
+ * a container `scan` would open, which a stream scanner does not (the result then says so in
+ * `skipped`).
+ */
+export type StreamScanOptions = Pick<ScanOptions, "name" | "firstOnly" | "archives" | "packed" | "mail" | "mailboxes">;
 
 /** An early verdict: a record was proven before the stream ended. */
 export interface StreamVerdict {
