@@ -3,7 +3,6 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { replaceFileAtomic } from "@tgvx/engine/node";
 
 /** Exit codes scripts can trust, as clamscan's. */
 export const Exit = { clean: 0, found: 1, error: 2 } as const;
@@ -19,6 +18,8 @@ export class UserError extends Error {
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(resolve(path)), { recursive: true });
+  // Loaded here, not at the top: every command imports this file, and the engine is 90 ms of start-up.
+  const { replaceFileAtomic } = await import("@tgvx/engine/node");
   await replaceFileAtomic(path, typeof data === "string" ? new TextEncoder().encode(data) : data);
 }
 
