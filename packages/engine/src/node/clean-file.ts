@@ -71,21 +71,52 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function errnoCode(err: unknown): string {
+export function errnoCode(err: unknown): string {
   return (err as NodeJS.ErrnoException)?.code ?? "IO_ERROR";
+}
+
+/** A file operation that failed: the code and reason to report (the file is then unchanged). */
+export interface FileFailure {
+  code: string;
+  reason: string;
+}
+
+/** Stat and read a regular file (or take `given` for its bytes). */
+export async function readUserFile(io: FileOps, path: string, given?: Uint8Array): Promise<{ mode: number; bytes: Uint8Array } | FileFailure> {
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile()) return { code: "NOT_A_FILE", reason: "not a regular file" };
+    return { mode: st.mode, bytes: given ?? (await io.readFile(path)) };
+  } catch (err) {
+    return { code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
+  }
+}
+
+/** Copy the original aside (backup, quarantine, suspicious copy); returns where, or what failed. */
+export async function copyAside(io: FileOps, dir: string, path: string, bytes: Uint8Array, mode: number, what: string): Promise<string | FileFailure> {
+  try {
+    return await writeBackup(io, dir, basename(path), bytes, mode & 0o777);
+  } catch (err) {
+    return { code: errnoCode(err), reason: `${what} to ${dir} failed: ${(err as Error).message}` };
+  }
+}
+
+/** Remove the file (`output` undefined) or put `output` in its place; undefined when done. */
+export async function removeOrReplace(io: FileOps, path: string, output: Uint8Array | undefined, mode: number): Promise<FileFailure | undefined> {
+  try {
+    if (output === undefined) await io.unlink(path);
+    else await replaceVerified(io, path, output, mode & 0o7777);
+    return undefined;
+  } catch (err) {
+    return { code: errnoCode(err), reason: output === undefined ? `cannot remove: ${(err as Error).message}` : `cannot write the cleaned file: ${(err as Error).message}` };
+  }
 }
 
 export async function cleanFile(engine: Engine, path: string, options: CleanFileOptions = {}): Promise<FileCleanReport> {
   const io = options.fileOps ?? nodeFileOps;
-  let st;
-  let bytes: Uint8Array;
-  try {
-    st = await fsp.stat(path);
-    if (!st.isFile()) return { path, status: "error", detections: [], code: "NOT_A_FILE", reason: "not a regular file" };
-    bytes = await io.readFile(path);
-  } catch (err) {
-    return { path, status: "error", detections: [], code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
-  }
+  const read = await readUserFile(io, path);
+  if ("code" in read) return { path, status: "error", detections: [], ...read };
+  const { mode, bytes } = read;
   const cleaned = engine.clean(bytes, { name: basename(path) });
   const result: CleanResult =
     cleaned.status === "no-action" && options.fallback === "remove"
@@ -101,32 +132,18 @@ export async function cleanFile(engine: Engine, path: string, options: CleanFile
   };
   if (result.status !== "cleaned" && result.status !== "removed") return report;
   if (options.dryRun) return { ...report, dryRun: true };
-  const unchanged = (code: string, reason: string): FileCleanReport => ({ ...report, status: "error", code, reason: `${reason}; the file is unchanged` });
+  const unchanged = (f: FileFailure): FileCleanReport => ({ ...report, status: "error", code: f.code, reason: `${f.reason}; the file is unchanged` });
 
   // A read-only file is the user's decision too (root could write it anyway).
-  if ((st.mode & 0o222) === 0) return unchanged("READ_ONLY", "the file is read-only");
+  if ((mode & 0o222) === 0) return unchanged({ code: "READ_ONLY", reason: "the file is read-only" });
 
   if (options.backupDir) {
-    try {
-      report.backup = await writeBackup(io, options.backupDir, basename(path), bytes, st.mode & 0o777);
-    } catch (err) {
-      return unchanged(errnoCode(err), `backup to ${options.backupDir} failed: ${(err as Error).message}`);
-    }
+    const backup = await copyAside(io, options.backupDir, path, bytes, mode, "backup");
+    if (typeof backup !== "string") return unchanged(backup);
+    report.backup = backup;
   }
-  if (result.status === "removed") {
-    try {
-      await io.unlink(path);
-    } catch (err) {
-      return unchanged(errnoCode(err), `cannot remove: ${(err as Error).message}`);
-    }
-    return report;
-  }
-  try {
-    await replaceVerified(io, path, result.output!, st.mode & 0o7777);
-  } catch (err) {
-    return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
-  }
-  return report;
+  const failed = await removeOrReplace(io, path, result.status === "removed" ? undefined : result.output!, mode);
+  return failed ? unchanged(failed) : report;
 }
 
 /**

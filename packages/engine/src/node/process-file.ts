@@ -5,10 +5,9 @@
  * asked (SuspiciousCopy); a cleaned result goes to a temporary file in the same folder, is read
  * back and renamed over the original, so the original is either untouched or wholly replaced.
  */
-import * as fsp from "node:fs/promises";
 import { basename } from "node:path";
 import type { Engine, Policy, ProcessOptions, ProcessReceiver, ProcessResult } from "../index.js";
-import { nodeFileOps, replaceVerified, writeBackup, type FileOps } from "./clean-file.js";
+import { copyAside, nodeFileOps, readUserFile, removeOrReplace, type FileFailure, type FileOps } from "./clean-file.js";
 
 export interface ProcessFileOptions {
   /** The resolved layers (stencil, INI, debug); default: flow control and the records. */
@@ -57,9 +56,6 @@ export interface FileProcessReport {
   dryRun?: boolean;
 }
 
-function errnoCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? "IO_ERROR";
-}
 
 const STATUS: Record<ProcessResult["fate"], FileProcessStatus> = {
   clean: "clean",
@@ -75,15 +71,9 @@ const STATUS: Record<ProcessResult["fate"], FileProcessStatus> = {
 
 export async function processFile(engine: Engine, path: string, options: ProcessFileOptions = {}): Promise<FileProcessReport> {
   const io = options.fileOps ?? nodeFileOps;
-  let st;
-  let bytes: Uint8Array;
-  try {
-    st = await fsp.stat(path);
-    if (!st.isFile()) return { path, status: "error", detections: [], code: "NOT_A_FILE", reason: "not a regular file" };
-    bytes = options.bytes ?? (await io.readFile(path));
-  } catch (err) {
-    return { path, status: "error", detections: [], code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
-  }
+  const read = await readUserFile(io, path, options.bytes);
+  if ("code" in read) return { path, status: "error", detections: [], ...read };
+  const { mode, bytes } = read;
   const r = engine.process(bytes, {
     name: basename(path),
     kill: options.kill ?? true,
@@ -102,48 +92,31 @@ export async function processFile(engine: Engine, path: string, options: Process
     ...(r.code ? { code: r.code } : {}),
   };
   if (options.dryRun) return { ...report, dryRun: true };
-  const unchanged = (code: string, reason: string): FileProcessReport => ({ ...report, status: "error", code, reason: `${reason}; the file is unchanged` });
+  const unchanged = (f: FileFailure): FileProcessReport => ({ ...report, status: "error", code: f.code, reason: `${f.reason}; the file is unchanged` });
 
   if (r.suspicious && options.suspiciousDir) {
-    try {
-      report.suspiciousCopy = await writeBackup(io, options.suspiciousDir, basename(path), bytes, st.mode & 0o777);
-    } catch (err) {
-      return unchanged(errnoCode(err), `copy to ${options.suspiciousDir} failed: ${(err as Error).message}`);
-    }
+    const copy = await copyAside(io, options.suspiciousDir, path, bytes, mode, "copy");
+    if (typeof copy !== "string") return unchanged(copy);
+    report.suspiciousCopy = copy;
   }
   if (r.disposition === "keep") return report;
 
   // A read-only file is the user's decision too (root could write it anyway).
-  if ((st.mode & 0o222) === 0) return unchanged("READ_ONLY", "the file is read-only");
+  if ((mode & 0o222) === 0) return unchanged({ code: "READ_ONLY", reason: "the file is read-only" });
   if (options.backupDir) {
-    try {
-      report.backup = await writeBackup(io, options.backupDir, basename(path), bytes, st.mode & 0o777);
-    } catch (err) {
-      return unchanged(errnoCode(err), `backup to ${options.backupDir} failed: ${(err as Error).message}`);
-    }
+    const backup = await copyAside(io, options.backupDir, path, bytes, mode, "backup");
+    if (typeof backup !== "string") return unchanged(backup);
+    report.backup = backup;
   }
   if (r.quarantine) {
     const dir = options.quarantineDir ?? options.backupDir ?? "Infected";
     if (report.backup && dir === options.backupDir) report.quarantine = report.backup;
-    else
-      try {
-        report.quarantine = await writeBackup(io, dir, basename(path), bytes, st.mode & 0o777);
-      } catch (err) {
-        return unchanged(errnoCode(err), `quarantine to ${dir} failed: ${(err as Error).message}`);
-      }
-  }
-  if (r.disposition === "drop") {
-    try {
-      await io.unlink(path);
-    } catch (err) {
-      return unchanged(errnoCode(err), `cannot remove: ${(err as Error).message}`);
+    else {
+      const q = await copyAside(io, dir, path, bytes, mode, "quarantine");
+      if (typeof q !== "string") return unchanged(q);
+      report.quarantine = q;
     }
-    return report;
   }
-  try {
-    await replaceVerified(io, path, r.output!, st.mode & 0o7777);
-  } catch (err) {
-    return unchanged(errnoCode(err), `cannot write the cleaned file: ${(err as Error).message}`);
-  }
-  return report;
+  const failed = await removeOrReplace(io, path, r.disposition === "drop" ? undefined : r.output!, mode);
+  return failed ? unchanged(failed) : report;
 }
