@@ -205,19 +205,18 @@ export class Engine {
     this.crcs = new Float64Array(db.windowCount);
     this.stamps = new Uint32Array(db.windowCount);
     // Keys sort by probe first: each probe's keys are one range, searched alone (7 steps, not 16).
-    this.probeKeys = new Uint32Array(db.probeCount + 1);
-    for (let k = 0, p = 0; p <= db.probeCount; p++) {
-      while (k < db.keyCount && db.view.getUint32(db.keys + k * L.KEY_SIZE, true) >>> 16 < p) k++;
-      this.probeKeys[p] = k;
-    }
     // A one-hash filter over the index keys: most probes read a word no record has, and the filter
     // answers that from one cache line instead of a binary search through the keys.
     this.keyBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 16 + 1))));
     this.keyFilter = new Uint32Array(1 << (this.keyBits - 5));
+    this.probeKeys = new Uint32Array(db.probeCount + 1);
     for (let k = 0; k < db.keyCount; k++) {
-      const h = Math.imul(db.view.getUint32(db.keys + k * L.KEY_SIZE, true), 0x9e3779b1) >>> (32 - this.keyBits);
+      const key = db.view.getUint32(db.keys + k * L.KEY_SIZE, true);
+      const h = Math.imul(key, 0x9e3779b1) >>> (32 - this.keyBits);
       this.keyFilter[h >>> 5] |= 1 << (h & 31);
+      this.probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
     }
+    for (let p = 1; p <= db.probeCount; p++) if (this.probeKeys[p] < this.probeKeys[p - 1]) this.probeKeys[p] = this.probeKeys[p - 1];
     this.filetypes = new Uint32Array(db.shapeCount);
     for (let sh = 0; sh < db.shapeCount; sh++) this.filetypes[sh] = db.view.getUint32(db.shapes + sh * L.SHAPE_SIZE + L.SH_FILETYPES, true);
   }

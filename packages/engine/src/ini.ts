@@ -14,6 +14,7 @@
  * key), so a user fixes the file in one pass. Pure text processing: no Node API.
  */
 import type { ScanLimits } from "./containers/limits.js";
+import type { ScanOptions } from "./engine.js";
 import { NAME_PATTERN_PATTERN } from "./stencil.js";
 import { ACTION_NAMES, CATEGORY_NAMES, FALLBACK_NAMES, type ActionName, type CategoryName, type FallbackName } from "./vocabulary.js";
 
@@ -342,14 +343,7 @@ export function parseIni(text: string, file: string): IniParseResult {
 }
 
 /** Scan options an INI asks for (RedundantScan, Archives, Packed, MailBases, MailPlain, limits). */
-export function iniScanOptions(config: IniConfig): {
-  firstOnly?: boolean;
-  archives?: boolean;
-  packed?: boolean;
-  mail?: boolean;
-  mailboxes?: boolean;
-  limits?: Partial<ScanLimits>;
-} {
+export function iniScanOptions(config: IniConfig): Pick<ScanOptions, "firstOnly" | "archives" | "packed" | "mail" | "mailboxes" | "limits"> {
   const s = config.scan;
   const out: ReturnType<typeof iniScanOptions> = {};
   if (s.redundantScan) out.firstOnly = !s.redundantScan.value;
