@@ -388,26 +388,6 @@ export class Engine {
       this.stamps.fill(0);
       this.generation = 1;
     }
-    const gen = this.generation;
-
-    const windowCrc = (w: number): number => {
-      if (this.stamps[w] === gen) return this.crcs[w];
-      const o = db.wins + w * L.WIN_SIZE;
-      const shape = v.getUint32(o, true);
-      const a = anchors[shape & 0xff];
-      const pos = a + v.getInt32(o + 4, true);
-      const len = shape >>> 8;
-      let crc = OUTSIDE;
-      if (a >= 0 && pos >= 0 && pos + len <= size) {
-        crc = crc32(bytes, pos, pos + len);
-        stats.crcs++;
-        stats.crcBytes += len;
-      }
-      this.stamps[w] = gen;
-      this.crcs[w] = crc;
-      return crc;
-    };
-
     probes: for (let p = 0; p < db.probeCount; p++) {
       const po = db.probes + p * L.PROBE_SIZE;
       const anchor = v.getUint8(po);
@@ -431,8 +411,8 @@ export class Engine {
         const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
         const hit =
           (ft === 0 || (ft & types) !== 0) &&
-          windowCrc(v.getUint32(ro + L.R_WIN1, true)) === v.getUint32(ro + L.R_CRC1, true) &&
-          windowCrc(v.getUint32(ro + L.R_WIN2, true)) === v.getUint32(ro + L.R_CRC2, true);
+          this.windowCrc(v.getUint32(ro + L.R_WIN1, true), bytes, stats) === v.getUint32(ro + L.R_CRC1, true) &&
+          this.windowCrc(v.getUint32(ro + L.R_WIN2, true), bytes, stats) === v.getUint32(ro + L.R_CRC2, true);
         if (profile) {
           profile.candidates[row]++;
           profile.crcs[row] += stats.crcs - crcs0;
@@ -743,6 +723,26 @@ export class Engine {
     const anchors = new Int32Array(ANCHOR_NAMES.length);
     analyzeObjectInto(bytes, name, anchors, []);
     return anchors[2];
+  }
+
+  /** CRC of window `w` in this object (`anchors` and `generation` are the current object's), hashed at most once per object. */
+  private windowCrc(w: number, bytes: Uint8Array, stats: ScanStats): number {
+    if (this.stamps[w] === this.generation) return this.crcs[w];
+    const v = this.db.view;
+    const o = this.db.wins + w * L.WIN_SIZE;
+    const shape = v.getUint32(o, true);
+    const a = this.anchors[shape & 0xff];
+    const pos = a + v.getInt32(o + 4, true);
+    const len = shape >>> 8;
+    let crc = OUTSIDE;
+    if (a >= 0 && pos >= 0 && pos + len <= bytes.length) {
+      crc = crc32(bytes, pos, pos + len);
+      stats.crcs++;
+      stats.crcBytes += len;
+    }
+    this.stamps[w] = this.generation;
+    this.crcs[w] = crc;
+    return crc;
   }
 
   private findKey(key: number, lo: number, hi: number): number {

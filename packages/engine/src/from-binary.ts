@@ -234,9 +234,8 @@ export class Database {
     return out;
   }
 
-  /** The first row (in id order) carrying name `name`, or -1. */
-  rowOfName(name: string): number {
-    const names = this.names();
+  /** The first row (in id order) carrying name `name`, or -1; `names` saves decoding them again. */
+  rowOfName(name: string, names: readonly string[] = this.names()): number {
     let lo = 0;
     let hi = names.length - 1;
     let index = -1;
