@@ -82,8 +82,9 @@ const { records } = generateRecords({ count: N_RECORDS, seed: SEED });
 const sources = [];
 for (let i = 0; i < records.length; i += 1000)
   sources.push({ path: `bench-stream-${i}.yaml`, text: "records:\n" + records.slice(i, i + 1000).map(recordYaml).join("\n") + "\n" });
-// Cached by the records' content: a changed generator never reuses a stale database.
-const digest = createHash("sha256");
+// Cached by the records' content and the database format: a changed generator or a new format
+// never reuses a stale database.
+const digest = createHash("sha256").update(`tgvxdb format ${engineMod.FORMAT_VERSION}\n`);
 for (const s of sources) digest.update(s.text);
 const dbPath = join(WORK, `stream-${N_RECORDS}-${digest.digest("hex").slice(0, 12)}.tgvxdb`);
 if (!existsSync(dbPath)) {
