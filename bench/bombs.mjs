@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Archive bombs against the engine: wall time and peak memory of one scan each, in a fresh
 // process per case so one case's garbage does not count against another.
-//   node bench/bombs.mjs            (after `npx tsc -b` and `npm run main`)
+//   node bench/bombs.mjs            (after `npm run build` and `npm run main`)
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -13,7 +13,7 @@
  * 4. checks that the detections are exactly the planted ones (exit 1 otherwise);
  * 5. prints a markdown table and writes WORK/foundation-results.json.
  *
- * Plain Node 20 ESM, no dependencies beyond the workspace packages (run `npx tsc -b` first).
+ * Plain Node 20 ESM, no dependencies beyond the workspace packages (run `npm run build` first).
  * Everything is deterministic for a given seed; nothing here is real malware.
  */
 import { spawnSync } from "node:child_process";
@@ -124,7 +124,7 @@ let engineMod;
 try {
   engineMod = await import("@tgvx/engine");
 } catch (err) {
-  process.stderr.write(`foundation: cannot import @tgvx/engine (${err.message}); build first: npx tsc -b\n`);
+  process.stderr.write(`foundation: cannot import @tgvx/engine (${err.message}); build first: npm run build\n`);
   process.exit(2);
 }
 const { Engine, analyzeObject, sha256 } = engineMod;

@@ -17,7 +17,7 @@
  * 4. requires every run to pass (exit 0, every sample checked): the corpus is built to hold.
  * 5. prints a markdown table and writes WORK/harness-results.json.
  *
- * Plain Node 20 ESM; run `npx tsc -b` first. Deterministic for a seed; nothing here is malware.
+ * Plain Node 20 ESM; run `npm run build` first. Deterministic for a seed; nothing here is malware.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -14,7 +14,7 @@
  * 3. checks the seeded problems are reported and nothing else at error level (exit 1 otherwise);
  * 4. prints a markdown table and writes WORK/lint-results.json.
  *
- * Plain Node 20 ESM; run `npx tsc -b` first. Nothing here is real malware: CRCs are random numbers.
+ * Plain Node 20 ESM; run `npm run build` first. Nothing here is real malware: CRCs are random numbers.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

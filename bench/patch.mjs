@@ -14,7 +14,7 @@
  *    checks that every applied result is byte-identical to release 2 (exit 1 otherwise);
  * 5. prints a markdown table and writes WORK/patch-results.json.
  *
- * Plain Node 20 ESM; run `npx tsc -b` first. Deterministic for a seed; nothing here is real malware.
+ * Plain Node 20 ESM; run `npm run build` first. Deterministic for a seed; nothing here is real malware.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -63,7 +63,7 @@ try {
   engine = await import("@tgvx/engine");
   compiler = await import("@tgvx/compiler");
 } catch (err) {
-  process.stderr.write(`patch bench: cannot import the workspace packages (${err.message}); build first: npx tsc -b\n`);
+  process.stderr.write(`patch bench: cannot import the workspace packages (${err.message}); build first: npm run build\n`);
   process.exit(2);
 }
 

@@ -19,7 +19,7 @@
  *    answer on that prefix must be the same);
  * 5. prints a markdown table and writes WORK/stream-results.json.
  *
- * Plain Node 20 ESM; run `npx tsc -b` first. Deterministic for a seed; nothing here is real malware.
+ * Plain Node 20 ESM; run `npm run build` first. Deterministic for a seed; nothing here is real malware.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -69,7 +69,7 @@ try {
   engineMod = await import("@tgvx/engine");
   compilerMod = await import("@tgvx/compiler");
 } catch (err) {
-  process.stderr.write(`stream: cannot import the workspace packages (${err.message}); build first: npx tsc -b\n`);
+  process.stderr.write(`stream: cannot import the workspace packages (${err.message}); build first: npm run build\n`);
   process.exit(2);
 }
 const { Engine } = engineMod;

@@ -18,7 +18,7 @@
  *
  * Exit status: 0 all detections agree; 1 a difference (each is listed; with --allow-approximate,
  * differences the export declared as approximations are listed but do not fail); 2 setup failed.
- * Plain Node 20 ESM; run `npx tsc -b` first. Nothing here is real malware.
+ * Plain Node 20 ESM; run `npm run build` first. Nothing here is real malware.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -140,7 +140,7 @@ let engineMod;
 try {
   engineMod = await import("@tgvx/engine");
 } catch (err) {
-  die(`cannot import @tgvx/engine (${err.message}); build first: npx tsc -b`);
+  die(`cannot import @tgvx/engine (${err.message}); build first: npm run build`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,7 +25,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /** The repository (or installation) root: where `npm run main` leaves build/main.tgvxdb. */
 export function projectRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+  // This file runs from dist/ or, bundled, from dist/bundle/: the CLI package is the nearest folder above with a package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return resolve(dir, "../..");
 }
 
 export const DEFAULT_DB_RELATIVE = "build/main.tgvxdb";

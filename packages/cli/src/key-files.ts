@@ -1,7 +1,7 @@
 /** Reading and writing signing key files for the commands (formats: @tgvx/engine keys.ts). */
 import { delimiter } from "node:path";
 import { open, readFile, stat } from "node:fs/promises";
-import { KeyFormatError, parsePublicKey, type PublicKey } from "@tgvx/engine";
+import { KeyFormatError, parsePublicKey, type PublicKey } from "@tgvx/engine/core";
 import type { SigningKey } from "@tgvx/compiler";
 import { UserError } from "./io.js";
 

@@ -6,9 +6,9 @@
  *   - trusted keys configured: only databases signed by one of them load; --allow-unsigned also
  *     accepts an unsigned one, with the warning.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { Option } from "commander";
-import { DatabaseError, Engine, openDatabase, type Database, type LoadOptions } from "@tgvx/engine";
+import { DatabaseError, Engine, openDatabase, type Database, type LoadOptions } from "@tgvx/engine/core";
 import { readTrustedKeys } from "./key-files.js";
 import { resolveDbPath, UserError } from "./io.js";
 
@@ -36,7 +36,7 @@ const HINT: Partial<Record<DatabaseError["code"], string>> = {
 
 async function readDatabaseFile(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    return readFileSync(path); // sync: one file, read before anything else can run
   } catch (err) {
     throw new UserError(`cannot read database ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
   }

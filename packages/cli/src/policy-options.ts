@@ -22,7 +22,7 @@ import {
   type Policy,
   type ProcessOptions,
   type UserControl,
-} from "@tgvx/engine";
+} from "@tgvx/engine/core";
 import { UserError } from "./io.js";
 
 export interface PolicyCliOptions {

@@ -7,7 +7,7 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
-import { formatTrace, type ActionReport, type Engine, type FileTypeName } from "@tgvx/engine";
+import { formatTrace, type ActionReport, type Engine, type FileTypeName } from "@tgvx/engine/core";
 
 export interface ReportFile {
   path: string;

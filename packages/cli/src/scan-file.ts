@@ -5,7 +5,7 @@
  * the same however many threads scanned.
  */
 import { basename } from "node:path";
-import type { ActionName, Engine, FileTypeName, LayerName } from "@tgvx/engine";
+import type { ActionName, Engine, FileTypeName, LayerName } from "@tgvx/engine/core";
 import type { RunControl } from "./policy-options.js";
 import type { ReportFile } from "./run-report.js";
 import { FileReader } from "./io.js";

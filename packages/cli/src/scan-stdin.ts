@@ -7,7 +7,7 @@
  * (`OK, NOT FULLY SCANNED (...)`, status "incomplete").
  */
 import { createHash } from "node:crypto";
-import type { ActionReport } from "@tgvx/engine";
+import type { ActionReport } from "@tgvx/engine/core";
 import type { FileReport, ScanControl, ScanFileOutcome, ScanFileSettings } from "./scan-file.js";
 import { errorReport } from "./scan-file.js";
 
@@ -17,7 +17,7 @@ export const STDIN_PATH = "-";
 const LABEL = "stdin";
 
 export async function scanStdin(
-  engine: import("@tgvx/engine").Engine,
+  engine: import("@tgvx/engine/core").Engine,
   control: ScanControl,
   settings: ScanFileSettings,
   input: AsyncIterable<Uint8Array> = process.stdin,

@@ -6,7 +6,7 @@
  * verified; a worker whose copy differs (the file was replaced meanwhile) refuses the task.
  */
 import { readFile } from "node:fs/promises";
-import { Engine } from "@tgvx/engine";
+import { Engine } from "@tgvx/engine/core";
 import Tinypool from "tinypool";
 import { loadControl, type ControlFlags, type PolicyCliOptions } from "./policy-options.js";
 import { scanFile, type ScanFileOutcome, type ScanFileSettings } from "./scan-file.js";

@@ -23,7 +23,6 @@ import { Policy, type Decision, type DecisionContext, type DetectionRef, type Po
 import type { Stencil } from "./stencil.js";
 import { checkDatabaseTrust, type DatabaseTrust, type TrustOptions } from "./signature.js";
 import { bindModules, type ModuleBindings } from "./modules/bind.js";
-import { builtInModules } from "./modules/built-in.js";
 import { describeModuleFailure, ModuleCall, ModuleLimitReached, ModuleRegistry, type ModuleMatch } from "./modules/module.js";
 import * as L from "./tgvxdb-layout.js";
 import { CATEGORY_NAMES, type CategoryName, type RecordType } from "./vocabulary.js";
@@ -36,7 +35,7 @@ export interface LoadOptions extends TrustOptions {
   /** Refuse a database whose version is not above this one (VERSION_NOT_NEWER): updates only move forward. */
   newerThan?: number;
   /**
-   * The detection and processing modules this engine provides (default: `builtInModules()`; add
+   * The detection and processing modules this engine provides (default: `builtInModules()`, imported only when the database names a module; add
    * your own with `builtInModules().register(module)`). A database whose records need a module
    * outside it, or whose args a module rejects, is refused rather than silently half-used.
    */
@@ -207,16 +206,20 @@ export class Engine {
     // Keys sort by probe first: each probe's keys are one range, searched alone (7 steps, not 16).
     // A one-hash filter over the index keys: most probes read a word no record has, and the filter
     // answers that from one cache line instead of a binary search through the keys.
-    this.keyBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 16 + 1))));
-    this.keyFilter = new Uint32Array(1 << (this.keyBits - 5));
-    this.probeKeys = new Uint32Array(db.probeCount + 1);
+    const bits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 16 + 1))));
+    const filter = new Uint32Array(1 << (bits - 5));
+    const probeKeys = new Uint32Array(db.probeCount + 1);
+    const keys = db.words(db.keys, db.keyCount * L.KEY_SIZE);
     for (let k = 0; k < db.keyCount; k++) {
-      const key = db.view.getUint32(db.keys + k * L.KEY_SIZE, true);
-      const h = Math.imul(key, 0x9e3779b1) >>> (32 - this.keyBits);
-      this.keyFilter[h >>> 5] |= 1 << (h & 31);
-      this.probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
+      const key = keys[k * (L.KEY_SIZE / 4)];
+      const h = Math.imul(key, 0x9e3779b1) >>> (32 - bits);
+      filter[h >>> 5] |= 1 << (h & 31);
+      probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
     }
-    for (let p = 1; p <= db.probeCount; p++) if (this.probeKeys[p] < this.probeKeys[p - 1]) this.probeKeys[p] = this.probeKeys[p - 1];
+    for (let p = 1; p <= db.probeCount; p++) if (probeKeys[p] < probeKeys[p - 1]) probeKeys[p] = probeKeys[p - 1];
+    this.keyBits = bits;
+    this.keyFilter = filter;
+    this.probeKeys = probeKeys;
     this.filetypes = new Uint32Array(db.shapeCount);
     for (let sh = 0; sh < db.shapeCount; sh++) this.filetypes[sh] = db.view.getUint32(db.shapes + sh * L.SHAPE_SIZE + L.SH_FILETYPES, true);
   }
@@ -236,7 +239,8 @@ export class Engine {
     // Before the registry, `modules` was a list of names; a name alone cannot detect anything.
     if (options.modules !== undefined && !(options.modules instanceof ModuleRegistry))
       throw new TypeError("LoadOptions.modules is a ModuleRegistry: pass builtInModules() with your modules registered, not a list of names");
-    const registry = options.modules ?? builtInModules();
+    // The built-in modules import zod (~55 ms): only a database that names a module pays for them.
+    const registry = options.modules ?? (db.modules().length ? (await import("./modules/built-in.js")).builtInModules() : new ModuleRegistry());
     return new Engine(db, trust, registry, bindModules(db, registry));
   }
 

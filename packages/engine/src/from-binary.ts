@@ -74,6 +74,7 @@ export interface RecordView {
   clean?: ScriptOp[];
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
 export class Database {
@@ -128,6 +129,20 @@ export class Database {
     this.indexedRows = s("KEYS").count ? this.view.getUint32(this.keys + this.keyCount * L.KEY_SIZE + 4, true) : 0;
     this.nameCount = s("NAME").count;
     this.stnc = info.sections.find((x) => x.name === "STNC");
+  }
+
+  /**
+   * @internal 32-bit words from `offset`, for passes over every row or key: typed-array reads
+   * stay cheap in the interpreter, where a one-off pass on load runs (DataView calls do not). A
+   * view when the bytes are aligned and the platform little-endian (the format's order), else a
+   * decoded copy.
+   */
+  words(offset: number, byteLength: number): Uint32Array {
+    const at = this.bytes.byteOffset + offset;
+    if (at % 4 === 0 && LITTLE_ENDIAN) return new Uint32Array(this.bytes.buffer, at, byteLength >>> 2);
+    const out = new Uint32Array(byteLength >>> 2);
+    for (let i = 0; i < out.length; i++) out[i] = this.view.getUint32(offset + i * 4, true);
+    return out;
   }
 
   /** The stencils shipped in the database (STNC), sorted by name; checked on open. */
@@ -366,7 +381,11 @@ export class Database {
   moduleRows(): Uint32Array {
     if (!this.moduleRowList) {
       const rows: number[] = [];
-      for (let r = 0; r < this.recordCount; r++) if (this.view.getUint32(this.shapeOffset(r) + L.SH_MODULE, true) !== L.NONE) rows.push(r);
+      // Most databases name no module: their shapes say so without a walk over every row.
+      const withModule = new Uint8Array(this.shapeCount);
+      for (let sh = 0; sh < this.shapeCount; sh++) withModule[sh] = this.view.getUint32(this.shapes + sh * L.SHAPE_SIZE + L.SH_MODULE, true) !== L.NONE ? 1 : 0;
+      if (withModule.includes(1))
+        for (let r = 0; r < this.recordCount; r++) if (withModule[this.view.getUint32(this.rowOffset(r) + L.R_SHAPE, true)]) rows.push(r);
       this.moduleRowList = Uint32Array.from(rows);
     }
     return this.moduleRowList;
@@ -648,14 +667,21 @@ function decodeStencils(db: Database, section: SectionInfo): Stencil[] {
   return out;
 }
 
-/** Every reference inside the database points where it may, so scans never read out of bounds. */
+
+/** Every reference inside the database points where it may, so scans never read out of bounds. One pass over the rows. */
 function checkCrossReferences(db: Database): void {
   const v = db.view;
-  for (let i = 0; i < db.windowCount; i++)
-    if (db.window(i).anchor >= ANCHOR_NAMES.length) fail("MALFORMED", `window ${i} has an unknown anchor`);
+  const winAnchor = new Uint8Array(db.windowCount);
+  const wins = db.words(db.wins, db.windowCount * L.WIN_SIZE);
+  for (let i = 0; i < db.windowCount; i++) {
+    winAnchor[i] = wins[i * (L.WIN_SIZE / 4)] & 0xff; // anchor | length << 8
+    if (winAnchor[i] >= ANCHOR_NAMES.length) fail("MALFORMED", `window ${i} has an unknown anchor`);
+  }
   for (let i = 0; i < db.probeCount; i++)
     if (v.getUint8(db.probes + i * L.PROBE_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `probe ${i} has an unknown anchor`);
   checkNames(db);
+  const shapeAnchor = new Uint8Array(db.shapeCount);
+  const shapeAt = new Int32Array(db.shapeCount);
   for (let sh = 0; sh < db.shapeCount; sh++) {
     const o = db.shapes + sh * L.SHAPE_SIZE;
     const where = `record shape ${sh}`;
@@ -668,6 +694,8 @@ function checkCrossReferences(db: Database): void {
     const anchor = v.getUint8(o + L.SH_ANCHOR);
     if ((type === 3 || type === 4) !== (anchor !== L.NO_DETECT)) fail("MALFORMED", `${where}: type ${type} with anchor ${anchor}`);
     if (anchor !== L.NO_DETECT && anchor >= ANCHOR_NAMES.length) fail("MALFORMED", `${where}: unknown anchor ${anchor}`);
+    shapeAnchor[sh] = anchor;
+    shapeAt[sh] = v.getInt32(o + L.SH_AT, true);
     for (const f of [L.SH_MODULE, L.SH_ARGS]) {
       const err = db.checkString(v.getUint32(o + f, true));
       if (err) fail("MALFORMED", `${where}: ${err}`);
@@ -686,44 +714,76 @@ function checkCrossReferences(db: Database): void {
   if (db.info.sections.find((s) => s.name === "KEYS")!.count < 1) fail("MALFORMED", "section KEYS lacks its end entry");
   if (db.nameCount > 0 && db.recordCount === 0) fail("MALFORMED", "names without records");
   if (db.indexedRows > db.recordCount) fail("MALFORMED", `index covers ${db.indexedRows} rows of ${db.recordCount}`);
+  const rows = db.words(db.recs, db.recordCount * L.ROW_SIZE);
+  const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
+  const probeAnchor = new Uint8Array(db.probeCount);
+  const probeAt = new Int32Array(db.probeCount);
+  for (let p = 0; p < db.probeCount; p++) {
+    probeAnchor[p] = v.getUint8(db.probes + p * L.PROBE_SIZE);
+    probeAt[p] = v.getInt32(db.probes + p * L.PROBE_SIZE + 4, true);
+  }
+  const W = L.ROW_SIZE / 4;
+  const [ID, WIN1, WIN2, NAME, SHAPE, REV_FIRST] = [L.R_ID, L.R_WIN1, L.R_WIN2, L.R_NAME, L.R_SHAPE, L.R_REV].map((f) => f / 4);
+  /** What is wrong with row r (key k, or -1 outside the index), for the message; the loops below only find it. */
+  const explainRow = (r: number, k: number): never => {
+    const o = r * W;
+    const where = `record row ${r} (id ${rows[o + ID]})`;
+    const shape = rows[o + SHAPE];
+    if (shape >= db.shapeCount) fail("MALFORMED", `${where}: shape outside SHAP`);
+    if (k < 0 && r > db.indexedRows && rows[o + ID] <= rows[o - W + ID]) fail("MALFORMED", `${where}: rows outside the index are not sorted by id`);
+    if (k >= 0 && r > keys[2 * k + 1] && rows[o + ID] <= rows[o - W + ID]) fail("MALFORMED", `${where}: rows of index key ${k} are not sorted by id`);
+    if (k >= 0 && (rows[o + REV_FIRST] >>> 16 !== (keys[2 * k] & 0xffff) || shapeAnchor[shape] !== probeAnchor[keys[2 * k] >>> 16] || shapeAt[shape] !== probeAt[keys[2 * k] >>> 16]))
+      fail("MALFORMED", `${where} is not found under index key ${k}`);
+    if (rows[o + NAME] >= db.nameCount) fail("MALFORMED", `${where}: name outside NAME`);
+    const w = rows[o + WIN1] >= db.windowCount || winAnchor[rows[o + WIN1]] !== shapeAnchor[shape] ? rows[o + WIN1] : rows[o + WIN2];
+    fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
+  };
+  // Flat loops over typed arrays: they run once per load, mostly before the optimizer has caught up.
+  const { nameCount, windowCount, shapeCount, keyCount, probeCount, indexedRows } = db;
   let prevKey = -1;
-  for (let k = 0; k <= db.keyCount; k++) {
-    const key = v.getUint32(db.keys + k * L.KEY_SIZE, true);
-    const start = v.getUint32(db.keys + k * L.KEY_SIZE + 4, true);
-    const end = k < db.keyCount ? v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true) : start;
-    if (key <= prevKey || (k === db.keyCount) !== (key === L.END_KEY)) fail("MALFORMED", `index key ${k} out of order`);
+  for (let k = 0; k < keyCount; k++) {
+    const key = keys[2 * k];
+    const start = keys[2 * k + 1];
+    const end = keys[2 * k + 3];
+    const p = key >>> 16;
+    if (key <= prevKey || key === L.END_KEY) fail("MALFORMED", `index key ${k} out of order`);
     prevKey = key;
-    if (k === db.keyCount) break;
-    if (key >>> 16 >= db.probeCount) fail("MALFORMED", `index key ${k} names probe ${key >>> 16} of ${db.probeCount}`);
-    if ((k === 0 && start !== 0) || start >= end || end > db.indexedRows) fail("MALFORMED", `index key ${k} has row run ${start}..${end} of ${db.indexedRows}`);
-    const probe = db.probes + (key >>> 16) * L.PROBE_SIZE;
-    for (let r = start; r < end; r++) {
-      const o = db.rowOffset(r);
-      if (v.getUint32(o + L.R_SHAPE, true) >= db.shapeCount) fail("MALFORMED", `record row ${r}: shape outside SHAP`);
-      if (r > start && v.getUint32(o + L.R_ID, true) <= db.recordId(r - 1)) fail("MALFORMED", `record row ${r}: rows of index key ${k} are not sorted by id`);
-      const so = db.shapeOffset(r);
-      if (v.getUint16(o + L.R_FIRST, true) !== (key & 0xffff) || v.getUint8(so + L.SH_ANCHOR) !== v.getUint8(probe) || v.getInt32(so + L.SH_AT, true) !== v.getInt32(probe + 4, true))
-        fail("MALFORMED", `record row ${r} is not found under index key ${k}`);
+    if (p >= probeCount) fail("MALFORMED", `index key ${k} names probe ${p} of ${probeCount}`);
+    if ((k === 0 && start !== 0) || start >= end || end > indexedRows) fail("MALFORMED", `index key ${k} has row run ${start}..${end} of ${indexedRows}`);
+    const first = key & 0xffff;
+    const anchor = probeAnchor[p];
+    const at = probeAt[p];
+    // A probe's anchor is a real one, so a row whose shape matches it is a detecting one.
+    for (let r = start, o = start * W; r < end; r++, o += W) {
+      const shape = rows[o + SHAPE];
+      const w1 = rows[o + WIN1];
+      const w2 = rows[o + WIN2];
+      if (
+        shape >= shapeCount ||
+        (r > start && rows[o + ID] <= rows[o - W + ID]) ||
+        rows[o + REV_FIRST] >>> 16 !== first ||
+        shapeAnchor[shape] !== anchor ||
+        shapeAt[shape] !== at ||
+        rows[o + NAME] >= nameCount ||
+        w1 >= windowCount ||
+        winAnchor[w1] !== anchor ||
+        w2 >= windowCount ||
+        winAnchor[w2] !== anchor
+      )
+        explainRow(r, k);
     }
   }
+  if (keys[2 * keyCount] !== L.END_KEY) fail("MALFORMED", `index key ${keyCount} out of order`);
   // Ids are unique (the compiler refuses duplicates); a crafted file with two equal ids stays
   // safe to scan, only ambiguous, so no sort is spent on load to prove it.
-  for (let r = 0; r < db.recordCount; r++) {
-    const o = db.rowOffset(r);
-    const id = v.getUint32(o + L.R_ID, true);
-    const where = `record row ${r} (id ${id})`;
-    if (r > db.indexedRows && id <= db.recordId(r - 1)) fail("MALFORMED", `${where}: rows outside the index are not sorted by id`);
-    if (v.getUint32(o + L.R_SHAPE, true) >= db.shapeCount) fail("MALFORMED", `${where}: shape outside SHAP`);
-    if (v.getUint32(o + L.R_NAME, true) >= db.nameCount) fail("MALFORMED", `${where}: name outside NAME`);
-    const anchor = v.getUint8(db.shapeOffset(r) + L.SH_ANCHOR);
-    if (anchor === L.NO_DETECT) {
-      if (r < db.indexedRows) fail("MALFORMED", `${where}: a record without detection is indexed`);
-      continue;
-    }
-    for (const f of [L.R_WIN1, L.R_WIN2]) {
-      const w = v.getUint32(o + f, true);
-      if (w >= db.windowCount || db.window(w).anchor !== anchor) fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
-    }
+  for (let r = indexedRows, o = r * W; r < db.recordCount; r++, o += W) {
+    const shape = rows[o + SHAPE];
+    if (shape >= shapeCount || (r > indexedRows && rows[o + ID] <= rows[o - W + ID]) || rows[o + NAME] >= nameCount) explainRow(r, -1);
+    const anchor = shapeAnchor[shape];
+    if (anchor === L.NO_DETECT) continue;
+    const w1 = rows[o + WIN1];
+    const w2 = rows[o + WIN2];
+    if (w1 >= windowCount || winAnchor[w1] !== anchor || w2 >= windowCount || winAnchor[w2] !== anchor) explainRow(r, -1);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { basename } from "node:path";
-import type { ActionReport, Engine } from "@tgvx/engine";
+import type { ActionReport, Engine } from "@tgvx/engine/core";
 import { processFile, type FileProcessReport } from "@tgvx/engine/node";
 import { Exit, printJson } from "../io.js";
 import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions } from "../load-db.js";

@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { storedDigest } from "@tgvx/engine";
+import { storedDigest } from "@tgvx/engine/core";
 import type { SourceText } from "@tgvx/records";
 import { Exit, findFilesOrFail, formatBytes, printJson, readStdin, UserError, writeFileAtomic } from "../io.js";
 import { resolveLedgerPath } from "../open-ledger.js";

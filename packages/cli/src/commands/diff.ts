@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile, realpath } from "node:fs/promises";
 import type { Command } from "commander";
-import { DatabaseError, Engine } from "@tgvx/engine";
+import { DatabaseError, Engine } from "@tgvx/engine/core";
 import type { DiffSide, Ledger, OutcomeRow, RecordChange, SampleChangeDiff, StoredRecord } from "@tgvx/harness";
 import { Exit, printJson, UserError } from "../io.js";
 import { openLedger, resolveLedgerPath } from "../open-ledger.js";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { DatabaseError } from "@tgvx/engine";
+import { DatabaseError } from "@tgvx/engine/core";
 import { Exit, formatBytes, printJson, UserError, writeFileAtomic } from "../io.js";
 import { readSigningKey } from "../key-files.js";
 import { databasePathOf } from "../releases.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { Command } from "commander";
-import { DatabaseError, Engine, H_SIGNATURE, SIGNATURE_SIZE, sha256, toBase64, toHex } from "@tgvx/engine";
+import { DatabaseError, Engine, H_SIGNATURE, SIGNATURE_SIZE, sha256, toBase64, toHex } from "@tgvx/engine/core";
 import type { Ledger } from "@tgvx/harness";
 import type { SourceText } from "@tgvx/records";
 import { Exit, formatBytes, printJson, UserError } from "../io.js";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { DatabaseError, PatchError } from "@tgvx/engine";
+import { DatabaseError, PatchError } from "@tgvx/engine/core";
 import type { DatabaseUpdateReport, ReplaceStep } from "@tgvx/engine/node";
 import { Exit, formatBytes, printJson, UserError } from "../io.js";
 import { readTrustedKeys } from "../key-files.js";

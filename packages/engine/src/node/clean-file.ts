@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { CleanResult, Engine } from "../index.js";
+import type { CleanResult, Engine } from "../core.js";
 
 /** The file operations cleaning uses; tests replace them to simulate a full disk or a failing rename. */
 export interface FileOps {

@@ -6,7 +6,7 @@
  * back and renamed over the original, so the original is either untouched or wholly replaced.
  */
 import { basename } from "node:path";
-import type { Engine, Policy, ProcessOptions, ProcessReceiver, ProcessResult } from "../index.js";
+import type { Engine, Policy, ProcessOptions, ProcessReceiver, ProcessResult } from "../core.js";
 import { copyAside, nodeFileOps, readUserFile, removeOrReplace, type FileFailure, type FileOps } from "./clean-file.js";
 
 export interface ProcessFileOptions {

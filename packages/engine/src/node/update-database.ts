@@ -4,7 +4,7 @@
  * only then replace the file atomically. On any failure the file is unchanged.
  */
 import { readFile } from "node:fs/promises";
-import { applyPatches, Engine, type AppliedPatch, type LoadOptions } from "../index.js";
+import { applyPatches, Engine, type AppliedPatch, type LoadOptions } from "../core.js";
 import { removeStaleTemps, replaceFileAtomic, ReplaceFileError, type ReplaceStep } from "./replace-file.js";
 
 export interface UpdateFileOptions extends LoadOptions {

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * Bundle `tgvx scan` (packages/cli/dist/scan-main.js and what it imports) into one CommonJS file,
+ * packages/cli/dist/bundle/scan.cjs. Start-up is part of every scan a script or a mail server
+ * runs, and most of it was Node loading ~70 ES modules one by one (about a millisecond each)
+ * and compiling them. One CommonJS file skips the ES module loader, and bin/tgvx.js compiles it
+ * with a V8 code cache. The other commands run from dist/ as built.
+ *
+ * Run by `npm run build` (and so by `npm ci` and `npm test`) after `tsc -b`.
+ */
+import { build } from "esbuild";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const outdir = join(root, "packages/cli/dist/bundle");
+rmSync(outdir, { recursive: true, force: true });
+const outfile = join(outdir, "scan.cjs");
+await build({
+  entryPoints: [join(root, "packages/cli/dist/scan-main.js")],
+  outfile,
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Native code, and a pool that starts its workers from its own files.
+  external: ["better-sqlite3", "tinypool"],
+  // The bundle sits in dist/bundle/: code that finds files next to itself (the `scan -j` worker,
+  // the project root) looks up from there, as it does from dist/.
+  define: { "import.meta.url": "__tgvxModuleUrl" },
+  banner: { js: 'const __tgvxModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: "warning",
+  plugins: [
+    {
+      // The built-in modules bring zod (600 kB); the engine imports them only for a database that
+      // names a module. Left out of the bundle, they load from @tgvx/engine when needed: pure
+      // functions and data, so a second copy of what they share with the bundle is harmless.
+      name: "built-in-modules-apart",
+      setup(b) {
+        b.onResolve({ filter: /[\\/]built-in\.js$/ }, (args) =>
+          /[\\/]engine[\\/]dist[\\/]/.test(args.importer) ? { path: "@tgvx/engine/built-in-modules", external: true } : undefined,
+        );
+      },
+    },
+    {
+      // commander requires child_process (with net, dgram and streams behind it) at load, for
+      // subcommands run as separate executables, which tgvx has none of: load it on first use.
+      name: "lazy-child-process",
+      setup(b) {
+        b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: "lazy-child-process", namespace: "tgvx" } : undefined));
+        b.onLoad({ filter: /.*/, namespace: "tgvx" }, () => ({
+          contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });',
+          loader: "js",
+        }));
+      },
+    },
+  ],
+});
+
+// bin/tgvx.js runs the bundle from a V8 code cache (vm.Script), where Node 20 cannot serve
+// import(); the bundle gets the launcher's import as __tgvxImport instead. Every import() left
+// must be one of the packages kept out above.
+const EXTERNAL_IMPORT = /(^|[^\w$.])import\(("(?:tinypool|@tgvx\/engine\/built-in-modules)")\)/g;
+const code = readFileSync(outfile, "utf8").replace(EXTERNAL_IMPORT, "$1__tgvxImport($2)");
+const left = code.match(/(^|[^\w$.])import\([^)]{0,60}/);
+if (left) throw new Error(`bundle-cli: ${outfile} still calls import(): ${left[0]}`);
+writeFileSync(outfile, code);
