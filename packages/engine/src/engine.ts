@@ -147,6 +147,7 @@ function keyHash(key: number): number {
   return (h ^ (h >>> 12)) >>> 0;
 }
 const OUTSIDE = -1;
+const RECENT = 1024;
 /** An object carrying more infections than this is not cleaned (nested infections are rare; loops are not). */
 const MAX_CLEAN_ROUNDS = 8;
 
@@ -188,12 +189,30 @@ export interface CleanResult {
 
 export class Engine {
   private readonly anchors = new Int32Array(ANCHOR_NAMES.length);
-  /** Per window, [object it was hashed for, its CRC]: side by side, so a check is one memory read. */
+  /**
+   * The CRC of each window an object needs is computed once per object. An object meets a few
+   * dozen distinct windows through many candidates: they are kept in `recent`, [window, object,
+   * CRC] in RECENT slots by window number, small enough for the CPU's fastest cache. A window
+   * that loses its slot to another of the same object moves to `windowMemo` ([object, CRC] per
+   * window, 16 bytes each: too big to stay cached with a million records), which is read only
+   * for an object that has moved one there (`spilled`).
+   */
+  private readonly recent = new Float64Array(3 * RECENT).fill(-1);
   private readonly windowMemo: Float64Array;
+  private spilled = 0;
   /** Index keys of probe p: [probeKeys[p], probeKeys[p + 1]). */
   private readonly probeKeys: Uint32Array;
   private readonly keyBits: number;
   private readonly keyFilter: Uint32Array;
+  /** The index keys and their first rows, as words: [key, first row] per key, the end entry last. */
+  private readonly keys: Uint32Array;
+  /** Per probe: its anchor and offset, read once. */
+  private readonly probeAnchor: Uint8Array;
+  private readonly probeAt: Int32Array;
+  /** Scratch of one object's probes: their keys and where they read, then the ones the filter lets through. */
+  private readonly probeKey: Uint32Array;
+  private readonly probePos: Int32Array;
+  private readonly probeProbe: Uint32Array;
   /** File types per record shape, read once: the candidate loop's only shape field. */
   private readonly filetypes: Uint32Array;
   /** Counts scanned objects (a double: it never wraps). */
@@ -217,9 +236,9 @@ export class Engine {
     const bits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 8 + 1))));
     const filter = new Uint32Array(1 << (bits - 5));
     const probeKeys = new Uint32Array(db.probeCount + 1);
-    const keys = db.words(db.keys, db.keyCount * L.KEY_SIZE);
+    const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
     for (let k = 0; k < db.keyCount; k++) {
-      const key = keys[k * (L.KEY_SIZE / 4)];
+      const key = keys[2 * k];
       const h = keyHash(key);
       filter[h >>> (37 - bits)] |= (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
       probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
@@ -228,6 +247,16 @@ export class Engine {
     this.keyBits = bits;
     this.keyFilter = filter;
     this.probeKeys = probeKeys;
+    this.keys = keys;
+    this.probeAnchor = new Uint8Array(db.probeCount);
+    this.probeAt = new Int32Array(db.probeCount);
+    for (let p = 0; p < db.probeCount; p++) {
+      this.probeAnchor[p] = db.view.getUint8(db.probes + p * L.PROBE_SIZE);
+      this.probeAt[p] = db.view.getInt32(db.probes + p * L.PROBE_SIZE + 4, true);
+    }
+    this.probeKey = new Uint32Array(db.probeCount);
+    this.probePos = new Int32Array(db.probeCount);
+    this.probeProbe = new Uint32Array(db.probeCount);
     this.filetypes = new Uint32Array(db.shapeCount);
     for (let sh = 0; sh < db.shapeCount; sh++) this.filetypes[sh] = db.view.getUint32(db.shapes + sh * L.SHAPE_SIZE + L.SH_FILETYPES, true);
   }
@@ -397,32 +426,58 @@ export class Engine {
     const stats: ScanStats = { candidates: 0, crcs: 0, crcBytes: 0 };
     const detections: Detection[] = [];
     this.generation++;
-    probes: for (let p = 0; p < db.probeCount; p++) {
-      const po = db.probes + p * L.PROBE_SIZE;
-      const anchor = v.getUint8(po);
-      const a = anchors[anchor];
-      if (a < 0) continue;
-      const pos = a + v.getInt32(po + 4, true);
-      if (pos < 0 || pos + 2 > size) continue;
-      const key = ((p << 16) | bytes[pos] | (bytes[pos + 1] << 8)) >>> 0;
-      const h = keyHash(key);
+    // Three passes over the probes: the words they read, then the filter, then the index. The
+    // filter's reads do not depend on each other, so a pass of them alone lets the CPU wait for
+    // many at once; with a million records they are what a scan spends most on.
+    const probeKey = this.probeKey;
+    const probePos = this.probePos;
+    const probeProbe = this.probeProbe;
+    let n = 0;
+    for (let p = 0; p < db.probeCount; p++) {
+      const a = anchors[this.probeAnchor[p]];
+      const pos = a + this.probeAt[p];
+      if (a < 0 || pos < 0 || pos + 2 > size) continue;
+      probeKey[n] = ((p << 16) | bytes[pos] | (bytes[pos + 1] << 8)) >>> 0;
+      probePos[n] = pos;
+      probeProbe[n++] = p;
+    }
+    const filter = this.keyFilter;
+    const shift = 37 - this.keyBits;
+    let passed = 0;
+    for (let i = 0; i < n; i++) {
+      const h = keyHash(probeKey[i]);
       const mask = (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
-      if ((this.keyFilter[h >>> (37 - this.keyBits)] & mask) !== mask) continue;
+      if ((filter[h >>> shift] & mask) === mask) {
+        probeKey[passed] = probeKey[i];
+        probePos[passed] = probePos[i];
+        probeProbe[passed++] = probeProbe[i];
+      }
+    }
+    probes: for (let i = 0; i < passed; i++) {
+      const key = probeKey[i];
+      const pos = probePos[i];
+      const p = probeProbe[i];
+      const anchor = this.probeAnchor[p];
+      const a = anchors[anchor];
       const k = this.findKey(key, this.probeKeys[p], this.probeKeys[p + 1] - 1);
       if (k < 0) continue;
       // Rows are stored in index order: a key's candidates are the rows up to the next key's first.
-      const start = v.getUint32(db.keys + k * L.KEY_SIZE + 4, true);
-      const end = v.getUint32(db.keys + (k + 1) * L.KEY_SIZE + 4, true);
+      const start = this.keys[2 * k + 1];
+      const end = this.keys[2 * k + 3];
       for (let row = start; row < end; row++) {
         const ro = db.rowOffset(row);
         stats.candidates++;
         const t0 = profile ? performance.now() : 0;
         const crcs0 = stats.crcs;
         const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
+        const w2 = v.getUint32(ro + L.R_WIN2, true);
+        const crc2 = v.getUint32(ro + L.R_CRC2, true);
         const hit =
           (ft === 0 || (ft & types) !== 0) &&
+          // Window 2 already hashed for this object (shared by many records) and wrong: no need to hash window 1.
+          this.knownCrc(w2, crc2) &&
           this.windowCrc(v.getUint32(ro + L.R_WIN1, true), bytes, stats) === v.getUint32(ro + L.R_CRC1, true) &&
-          this.windowCrc(v.getUint32(ro + L.R_WIN2, true), bytes, stats) === v.getUint32(ro + L.R_CRC2, true);
+          this.windowCrc(w2, bytes, stats) === crc2;
         if (profile) {
           profile.candidates[row]++;
           profile.crcs[row] += stats.crcs - crcs0;
@@ -736,36 +791,82 @@ export class Engine {
   }
 
   /** CRC of window `w` in this object (`anchors` and `generation` are the current object's), hashed at most once per object. */
+  /** False when window `w`'s CRC in this object is known and is not `crc`; true when it is `crc` or not known yet. */
+  private knownCrc(w: number, crc: number): boolean {
+    const slot = 3 * (w & (RECENT - 1));
+    const recent = this.recent;
+    return !(recent[slot] === w && recent[slot + 1] === this.generation && recent[slot + 2] !== crc);
+  }
+
   private windowCrc(w: number, bytes: Uint8Array, stats: ScanStats): number {
+    const recent = this.recent;
     const memo = this.windowMemo;
-    if (memo[2 * w] === this.generation) return memo[2 * w + 1];
-    const v = this.db.view;
-    const o = this.db.wins + w * L.WIN_SIZE;
-    const shape = v.getUint32(o, true);
-    const a = this.anchors[shape & 0xff];
-    const pos = a + v.getInt32(o + 4, true);
-    const len = shape >>> 8;
-    let crc = OUTSIDE;
-    if (a >= 0 && pos >= 0 && pos + len <= bytes.length) {
-      crc = crc32(bytes, pos, pos + len);
-      stats.crcs++;
-      stats.crcBytes += len;
+    const gen = this.generation;
+    const slot = 3 * (w & (RECENT - 1));
+    if (recent[slot + 1] === gen) {
+      if (recent[slot] === w) return recent[slot + 2];
+      // Another window of this object holds the slot: it moves to the memo.
+      memo[2 * recent[slot]] = gen;
+      memo[2 * recent[slot] + 1] = recent[slot + 2];
+      this.spilled = gen;
     }
-    memo[2 * w] = this.generation;
-    memo[2 * w + 1] = crc;
+    let crc = OUTSIDE;
+    if (this.spilled === gen && memo[2 * w] === gen) crc = memo[2 * w + 1];
+    else {
+      const v = this.db.view;
+      const o = this.db.wins + w * L.WIN_SIZE;
+      const shape = v.getUint32(o, true);
+      const a = this.anchors[shape & 0xff];
+      const pos = a + v.getInt32(o + 4, true);
+      const len = shape >>> 8;
+      if (a >= 0 && pos >= 0 && pos + len <= bytes.length) {
+        crc = crc32(bytes, pos, pos + len);
+        stats.crcs++;
+        stats.crcBytes += len;
+      }
+    }
+    recent[slot] = w;
+    recent[slot + 1] = gen;
+    recent[slot + 2] = crc;
     return crc;
   }
 
+
+  /**
+   * Index of `key` among keys [lo, hi] of its probe, or -1. First words spread evenly, so the
+   * word's share of 65,536 points near it; a search outward from there (steps 1, 2, 4, ...) then
+   * reads a few neighbouring entries instead of ten far-apart ones. Uneven words only cost more
+   * steps: at most about twice a binary search.
+   */
   private findKey(key: number, lo: number, hi: number): number {
-    const v = this.db.view;
-    const base = this.db.keys;
+    const keys = this.keys;
+    if (lo > hi) return -1;
+    let g = lo + (((key & 0xffff) * (hi - lo + 1)) >>> 16);
+    if (keys[2 * g] === key) return g;
+    let step = 1;
+    if (keys[2 * g] < key) {
+      while (g + step <= hi && keys[2 * (g + step)] < key) {
+        lo = g + step + 1;
+        step *= 2;
+      }
+      lo = Math.max(lo, g + 1);
+      hi = Math.min(hi, g + step);
+    } else {
+      while (g - step >= lo && keys[2 * (g - step)] > key) {
+        hi = g - step - 1;
+        step *= 2;
+      }
+      hi = Math.min(hi, g - 1);
+      lo = Math.max(lo, g - step);
+    }
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const k = v.getUint32(base + mid * L.KEY_SIZE, true);
+      const k = keys[2 * mid];
       if (k === key) return mid;
       if (k < key) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
   }
+
 }

@@ -190,6 +190,31 @@ describe("detection", () => {
     expect(engine.scan(atEnd).detections.map((d) => [d.name, d.offset])).toEqual([["Test.End.A", 700]]);
   });
 
+  it("hashes each distinct window once per object, however many windows one object needs", async () => {
+    // 3,000 records on one key sharing 2,900 windows, two or three records each: far more windows
+    // than the engine keeps at hand per object, so some are set aside and must be found again
+    // (with the right CRC), not hashed again. A third of the records have a wrong first CRC.
+    const many: RecordImage[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const a = w(2 + ((i % 1500) % 200), 8 + Math.floor((i % 1500) / 200), body, 0);
+      const b = w(100 + ((i % 1400) % 50), 20 + Math.floor((i % 1400) / 50), body, 0);
+      many.push({
+        ...startRecord,
+        id: 0x1000 + i,
+        name: `Test.Many.N${i}`,
+        detect: { ...startRecord.detect!, windows: [i % 3 ? a : { ...a, crc: a.crc ^ 1 }, b] },
+      });
+    }
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: many }), { allowUnsigned: true });
+    const windows = new Set(many.flatMap((r) => r.detect!.windows.map((x) => `${x.offset}:${x.length}`)));
+    for (let round = 0; round < 2; round++) {
+      const r = engine.scan(hostWithBodyAtStart(50));
+      expect(r.detections).toHaveLength(2000); // every record whose first CRC was not spoiled
+      expect(r.stats.candidates).toBe(3000);
+      expect(r.stats.crcs).toBe(windows.size);
+    }
+  });
+
   it("never matches a window that runs past the end of the object", async () => {
     const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [startRecord] }), { allowUnsigned: true });
     // window 2 covers [128, 228): a 227-byte object holds all but its last byte
