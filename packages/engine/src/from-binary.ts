@@ -74,6 +74,8 @@ export interface RecordView {
   clean?: ScriptOp[];
 }
 
+/** A row's fields as 32-bit word offsets, for the load-time checks' typed-array passes. */
+const [ROW_WORDS, W_ID, W_WIN1, W_WIN2, W_NAME, W_SHAPE, W_REV_FIRST] = [L.ROW_SIZE, L.R_ID, L.R_WIN1, L.R_WIN2, L.R_NAME, L.R_SHAPE, L.R_REV].map((f) => f / 4);
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
@@ -673,9 +675,10 @@ function checkCrossReferences(db: Database): void {
   const v = db.view;
   const winAnchor = new Uint8Array(db.windowCount);
   const wins = db.words(db.wins, db.windowCount * L.WIN_SIZE);
-  for (let i = 0; i < db.windowCount; i++) {
-    winAnchor[i] = wins[i * (L.WIN_SIZE / 4)] & 0xff; // anchor | length << 8
-    if (winAnchor[i] >= ANCHOR_NAMES.length) fail("MALFORMED", `window ${i} has an unknown anchor`);
+  const [winWords, anchorCount] = [L.WIN_SIZE / 4, ANCHOR_NAMES.length];
+  for (let i = 0; i < winAnchor.length; i++) {
+    winAnchor[i] = wins[i * winWords] & 0xff; // anchor | length << 8
+    if (winAnchor[i] >= anchorCount) fail("MALFORMED", `window ${i} has an unknown anchor`);
   }
   for (let i = 0; i < db.probeCount; i++)
     if (v.getUint8(db.probes + i * L.PROBE_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `probe ${i} has an unknown anchor`);
@@ -722,92 +725,131 @@ function checkCrossReferences(db: Database): void {
     probeAnchor[p] = v.getUint8(db.probes + p * L.PROBE_SIZE);
     probeAt[p] = v.getInt32(db.probes + p * L.PROBE_SIZE + 4, true);
   }
-  const W = L.ROW_SIZE / 4;
-  const [ID, WIN1, WIN2, NAME, SHAPE, REV_FIRST] = [L.R_ID, L.R_WIN1, L.R_WIN2, L.R_NAME, L.R_SHAPE, L.R_REV].map((f) => f / 4);
   /** What is wrong with row r (key k, or -1 outside the index), for the message; the loops below only find it. */
   const explainRow = (r: number, k: number): never => {
-    const o = r * W;
-    const where = `record row ${r} (id ${rows[o + ID]})`;
-    const shape = rows[o + SHAPE];
+    const o = r * ROW_WORDS;
+    const where = `record row ${r} (id ${rows[o + W_ID]})`;
+    const shape = rows[o + W_SHAPE];
     if (shape >= db.shapeCount) fail("MALFORMED", `${where}: shape outside SHAP`);
-    if (k < 0 && r > db.indexedRows && rows[o + ID] <= rows[o - W + ID]) fail("MALFORMED", `${where}: rows outside the index are not sorted by id`);
-    if (k >= 0 && r > keys[2 * k + 1] && rows[o + ID] <= rows[o - W + ID]) fail("MALFORMED", `${where}: rows of index key ${k} are not sorted by id`);
-    if (k >= 0 && (rows[o + REV_FIRST] >>> 16 !== (keys[2 * k] & 0xffff) || shapeAnchor[shape] !== probeAnchor[keys[2 * k] >>> 16] || shapeAt[shape] !== probeAt[keys[2 * k] >>> 16]))
+    if (k < 0 && r > db.indexedRows && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) fail("MALFORMED", `${where}: rows outside the index are not sorted by id`);
+    if (k >= 0 && r > keys[2 * k + 1] && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) fail("MALFORMED", `${where}: rows of index key ${k} are not sorted by id`);
+    if (k >= 0 && (rows[o + W_REV_FIRST] >>> 16 !== (keys[2 * k] & 0xffff) || shapeAnchor[shape] !== probeAnchor[keys[2 * k] >>> 16] || shapeAt[shape] !== probeAt[keys[2 * k] >>> 16]))
       fail("MALFORMED", `${where} is not found under index key ${k}`);
-    if (rows[o + NAME] >= db.nameCount) fail("MALFORMED", `${where}: name outside NAME`);
-    const w = rows[o + WIN1] >= db.windowCount || winAnchor[rows[o + WIN1]] !== shapeAnchor[shape] ? rows[o + WIN1] : rows[o + WIN2];
+    if (rows[o + W_NAME] >= db.nameCount) fail("MALFORMED", `${where}: name outside NAME`);
+    const w = rows[o + W_WIN1] >= db.windowCount || winAnchor[rows[o + W_WIN1]] !== shapeAnchor[shape] ? rows[o + W_WIN1] : rows[o + W_WIN2];
     fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
   };
-  // Flat loops over typed arrays: they run once per load, mostly before the optimizer has caught up.
   const { nameCount, windowCount, shapeCount, keyCount, probeCount, indexedRows } = db;
+  const bad = checkIndex(keys, rows, keyCount, indexedRows, probeCount, shapeCount, nameCount, windowCount, probeAnchor, probeAt, shapeAnchor, shapeAt, winAnchor);
+  if (bad <= -2) {
+    const k = -2 - bad;
+    const [key, start, end] = [keys[2 * k], keys[2 * k + 1], keys[2 * k + 3]];
+    if (key >>> 16 >= probeCount && key !== L.END_KEY) fail("MALFORMED", `index key ${k} names probe ${key >>> 16} of ${probeCount}`);
+    if ((k === 0 && start !== 0) || start >= end || end > indexedRows) fail("MALFORMED", `index key ${k} has row run ${start}..${end} of ${indexedRows}`);
+    fail("MALFORMED", `index key ${k} out of order`);
+  }
+  if (bad >= 0) {
+    // Keys before the bad row's were found whole: its key is the last whose run starts at or before it.
+    let k = 0;
+    while (k + 1 < keyCount && keys[2 * (k + 1) + 1] <= bad) k++;
+    explainRow(bad, k);
+  }
+  if (keys[2 * keyCount] !== L.END_KEY) fail("MALFORMED", `index key ${keyCount} out of order`);
+  // Ids are unique (the compiler refuses duplicates); a crafted file with two equal ids stays
+  // safe to scan, only ambiguous, so no sort is spent on load to prove it.
+  for (let r = indexedRows, o = r * ROW_WORDS; r < db.recordCount; r++, o += ROW_WORDS) {
+    const shape = rows[o + W_SHAPE];
+    if (shape >= shapeCount || (r > indexedRows && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) || rows[o + W_NAME] >= nameCount) explainRow(r, -1);
+    const anchor = shapeAnchor[shape];
+    if (anchor === L.NO_DETECT) continue;
+    const w1 = rows[o + W_WIN1];
+    const w2 = rows[o + W_WIN2];
+    if (w1 >= windowCount || winAnchor[w1] !== anchor || w2 >= windowCount || winAnchor[w2] !== anchor) explainRow(r, -1);
+  }
+}
+
+/**
+ * The index keys in order, each a run of rows found under it, every row's references in bounds:
+ * -1, or the first bad row, or -2 - k for a bad key k. A function of its own with plain
+ * arguments, so that the engine optimizes its loop soon: it runs once per load, over every row.
+ */
+function checkIndex(
+  keys: Uint32Array,
+  rows: Uint32Array,
+  keyCount: number,
+  indexedRows: number,
+  probeCount: number,
+  shapeCount: number,
+  nameCount: number,
+  windowCount: number,
+  probeAnchor: Uint8Array,
+  probeAt: Int32Array,
+  shapeAnchor: Uint8Array,
+  shapeAt: Int32Array,
+  winAnchor: Uint8Array,
+): number {
+  const END = L.END_KEY;
   let prevKey = -1;
   for (let k = 0; k < keyCount; k++) {
     const key = keys[2 * k];
     const start = keys[2 * k + 1];
     const end = keys[2 * k + 3];
     const p = key >>> 16;
-    if (key <= prevKey || key === L.END_KEY) fail("MALFORMED", `index key ${k} out of order`);
+    if (key <= prevKey || key === END || p >= probeCount || (k === 0 && start !== 0) || start >= end || end > indexedRows) return -2 - k;
     prevKey = key;
-    if (p >= probeCount) fail("MALFORMED", `index key ${k} names probe ${p} of ${probeCount}`);
-    if ((k === 0 && start !== 0) || start >= end || end > indexedRows) fail("MALFORMED", `index key ${k} has row run ${start}..${end} of ${indexedRows}`);
     const first = key & 0xffff;
     const anchor = probeAnchor[p];
     const at = probeAt[p];
     // A probe's anchor is a real one, so a row whose shape matches it is a detecting one.
-    for (let r = start, o = start * W; r < end; r++, o += W) {
-      const shape = rows[o + SHAPE];
-      const w1 = rows[o + WIN1];
-      const w2 = rows[o + WIN2];
+    for (let r = start, o = start * ROW_WORDS; r < end; r++, o += ROW_WORDS) {
+      const shape = rows[o + W_SHAPE];
+      const w1 = rows[o + W_WIN1];
+      const w2 = rows[o + W_WIN2];
       if (
         shape >= shapeCount ||
-        (r > start && rows[o + ID] <= rows[o - W + ID]) ||
-        rows[o + REV_FIRST] >>> 16 !== first ||
+        (r > start && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) ||
+        rows[o + W_REV_FIRST] >>> 16 !== first ||
         shapeAnchor[shape] !== anchor ||
         shapeAt[shape] !== at ||
-        rows[o + NAME] >= nameCount ||
+        rows[o + W_NAME] >= nameCount ||
         w1 >= windowCount ||
         winAnchor[w1] !== anchor ||
         w2 >= windowCount ||
         winAnchor[w2] !== anchor
       )
-        explainRow(r, k);
+        return r;
     }
   }
-  if (keys[2 * keyCount] !== L.END_KEY) fail("MALFORMED", `index key ${keyCount} out of order`);
-  // Ids are unique (the compiler refuses duplicates); a crafted file with two equal ids stays
-  // safe to scan, only ambiguous, so no sort is spent on load to prove it.
-  for (let r = indexedRows, o = r * W; r < db.recordCount; r++, o += W) {
-    const shape = rows[o + SHAPE];
-    if (shape >= shapeCount || (r > indexedRows && rows[o + ID] <= rows[o - W + ID]) || rows[o + NAME] >= nameCount) explainRow(r, -1);
-    const anchor = shapeAnchor[shape];
-    if (anchor === L.NO_DETECT) continue;
-    const w1 = rows[o + WIN1];
-    const w2 = rows[o + WIN2];
-    if (w1 >= windowCount || winAnchor[w1] !== anchor || w2 >= windowCount || winAnchor[w2] !== anchor) explainRow(r, -1);
-  }
+  return -1;
 }
 
 /** NAME: block offsets in order and inside the section, every entry's prefix and suffix in bounds. */
 function checkNames(db: Database): void {
   const sec = db.info.sections.find((s) => s.name === "NAME")!;
-  const b = db.bytes;
   const blocks = Math.ceil(db.nameCount / L.NAME_BLOCK);
-  const end = sec.offset + sec.length;
   if (blocks * 4 > sec.length) fail("MALFORMED", `section NAME is ${sec.length} bytes, too short for ${blocks} block offsets`);
-  let p = sec.offset + blocks * 4;
+  const blockStarts = db.words(sec.offset, blocks * 4);
+  const bad = checkNameEntries(db.bytes, sec.offset, sec.offset + sec.length, db.nameCount, blockStarts, L.NAME_BLOCK, L.MAX_NAME_BYTES);
+  if (bad === NAMES_TRAIL) fail("MALFORMED", "section NAME has bytes after its last name");
+  if (bad >= 0) fail("MALFORMED", `name ${bad} is malformed: its block offset, length or bytes (printable ASCII) are wrong`);
+}
+const NAMES_TRAIL = -2;
+
+/** -1 when every name is whole, NAMES_TRAIL for bytes after the last, else the first bad name. Plain arguments: see checkIndex. */
+function checkNameEntries(b: Uint8Array, start: number, end: number, count: number, blockStarts: Uint32Array, block: number, maxBytes: number): number {
+  let p = start + blockStarts.length * 4;
   let prevLen = 0;
-  for (let i = 0; i < db.nameCount; i++) {
-    if (i % L.NAME_BLOCK === 0) {
-      if (db.view.getUint32(sec.offset + (i / L.NAME_BLOCK) * 4, true) !== p - sec.offset) fail("MALFORMED", `NAME block ${i / L.NAME_BLOCK} starts at the wrong offset`);
+  for (let i = 0; i < count; i++) {
+    if (i % block === 0) {
+      if (blockStarts[i / block] !== p - start) return i;
       prevLen = 0;
     }
-    if (p + 2 > end) fail("MALFORMED", `name ${i} runs past NAME`);
     const shared = b[p];
     const len = b[p + 1];
-    if (shared > prevLen || p + 2 + len > end || shared + len === 0 || shared + len > L.MAX_NAME_BYTES) fail("MALFORMED", `name ${i} is malformed`);
-    for (let k = p + 2; k < p + 2 + len; k++) if (b[k] >= 0x80 || b[k] < 0x20) fail("MALFORMED", `name ${i} is not printable ASCII`);
+    if (p + 2 > end || shared > prevLen || p + 2 + len > end || shared + len === 0 || shared + len > maxBytes) return i;
+    for (let k = p + 2; k < p + 2 + len; k++) if (b[k] >= 0x80 || b[k] < 0x20) return i;
     prevLen = shared + len;
     p += 2 + len;
   }
-  if (p !== end) fail("MALFORMED", `section NAME has ${end - p} bytes after its last name`);
+  return p === end ? -1 : NAMES_TRAIL;
 }
