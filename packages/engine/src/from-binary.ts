@@ -513,13 +513,33 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
       "TRUNCATED",
       `database is ${bytes.length} bytes but its header declares ${declared}: the file is ${bytes.length < declared ? "truncated" : "corrupt or has trailing data"}; download or compile it again`,
     );
-  const digest = await sha256(bytes.subarray(L.COVERED_FROM));
-  const stored = bytes.subarray(L.H_DIGEST, L.H_DIGEST + 32);
-  if (!digest.every((b, i) => b === stored[i]))
-    fail(
-      "CHECKSUM_MISMATCH",
-      `database checksum mismatch: content SHA-256 is ${toHex(digest)} but the header says ${toHex(stored)}; the file is corrupt, download or compile it again`,
-    );
+  // The digest is computed off this thread (Web Crypto) while the structure is checked here; the
+  // checks read untrusted bytes safely either way, and a file that fails both is reported as
+  // damaged (CHECKSUM_MISMATCH), not as malformed.
+  const digesting = sha256(bytes.subarray(L.COVERED_FROM));
+  const checkDigest = async () => {
+    const digest = await digesting;
+    const stored = bytes.subarray(L.H_DIGEST, L.H_DIGEST + 32);
+    if (!digest.every((b, i) => b === stored[i]))
+      fail(
+        "CHECKSUM_MISMATCH",
+        `database checksum mismatch: content SHA-256 is ${toHex(digest)} but the header says ${toHex(stored)}; the file is corrupt, download or compile it again`,
+      );
+    return toHex(digest);
+  };
+  let db: Database;
+  try {
+    db = openStructure(bytes, v);
+  } catch (err) {
+    await checkDigest();
+    throw err;
+  }
+  db.info.sha256 = await checkDigest();
+  return db;
+}
+
+/** Everything but the digest: header fields, sections, and every reference between them. */
+function openStructure(bytes: Uint8Array, v: DataView): Database {
   // The signature block is outside the digest: it is checked against trusted keys on load
   // (signature.ts); here only that it is whole: a key id and a signature, or neither.
   const keyIdBytes = bytes.subarray(L.H_KEY_ID, L.H_KEY_ID + L.KEY_ID_SIZE);
@@ -572,7 +592,7 @@ export async function openDatabase(bytes: Uint8Array): Promise<Database> {
     signed,
     ...(signed ? { keyId: toHex(keyIdBytes) } : {}),
     fileLength: bytes.length,
-    sha256: toHex(digest),
+    sha256: "", // set once the digest is in
     sections,
     windowCount: 0,
     probeCount: 0,
@@ -740,7 +760,7 @@ function checkCrossReferences(db: Database): void {
     fail("MALFORMED", `${where}: window ${w} is missing or measured from another anchor`);
   };
   const { nameCount, windowCount, shapeCount, keyCount, probeCount, indexedRows } = db;
-  const bad = checkIndex(keys, rows, keyCount, indexedRows, probeCount, shapeCount, nameCount, windowCount, probeAnchor, probeAt, shapeAnchor, shapeAt, winAnchor);
+  const bad = checkIndex(keys, rows, keyCount, indexedRows, probeCount, nameCount, probeAnchor, probeAt, shapeAnchor, shapeAt, winAnchor);
   if (bad <= -2) {
     const k = -2 - bad;
     const [key, start, end] = [keys[2 * k], keys[2 * k + 1], keys[2 * k + 3]];
@@ -779,9 +799,7 @@ function checkIndex(
   keyCount: number,
   indexedRows: number,
   probeCount: number,
-  shapeCount: number,
   nameCount: number,
-  windowCount: number,
   probeAnchor: Uint8Array,
   probeAt: Int32Array,
   shapeAnchor: Uint8Array,
@@ -805,17 +823,15 @@ function checkIndex(
       const shape = rows[o + W_SHAPE];
       const w1 = rows[o + W_WIN1];
       const w2 = rows[o + W_WIN2];
+      // A shape or window past the end reads undefined, which is no anchor: out of bounds fails too.
       if (
-        shape >= shapeCount ||
-        (r > start && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) ||
-        rows[o + W_REV_FIRST] >>> 16 !== first ||
         shapeAnchor[shape] !== anchor ||
         shapeAt[shape] !== at ||
-        rows[o + W_NAME] >= nameCount ||
-        w1 >= windowCount ||
         winAnchor[w1] !== anchor ||
-        w2 >= windowCount ||
-        winAnchor[w2] !== anchor
+        winAnchor[w2] !== anchor ||
+        rows[o + W_REV_FIRST] >>> 16 !== first ||
+        rows[o + W_NAME] >= nameCount ||
+        (r > start && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID])
       )
         return r;
     }
