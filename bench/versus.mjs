@@ -2,7 +2,7 @@
 /**
  * tgvx side by side with ClamAV and YARA: the same records, the same corpus, one run.
  *
- *   node bench/versus.mjs [--records 100000] [--files 2000] [--runs 3] [--jobs auto] [--work DIR]
+ *   node bench/versus.mjs [--records 100000] [--files 2000] [--runs 3] [--load-runs 15] [--jobs auto] [--work DIR]
  *
  * 1. installs what it needs when missing (apt-get install clamav yara time), or says why it can't;
  * 2. generates N inert records and the corpus of bench/foundation.mjs (bench/lib/), plus "code
@@ -11,7 +11,7 @@
  * 3. compiles with `tgvx compile`, exports with `tgvx export --format yara|clamav`, compiles the
  *    YARA rules with `yarac` (ClamAV has no compile step: it parses the .ndb at every start);
  * 4. times, as median of --runs: compile, load (tgvx in-process, and each tool's CLI on one tiny
- *    file), the corpus scan (tgvx one thread and -j N, clamscan, yara -p 1 and yara's default
+ *    file; tgvx and `yara -C` --load-runs times, in turn), the corpus scan (tgvx one thread and -j N, clamscan, yara -p 1 and yara's default
  *    threads); peak RSS of every run (/usr/bin/time -f %M); database bytes per record;
  * 5. checks that all three report the same (file, record) pairs, and tgvx exactly the planted ones;
  * 6. prints one markdown table with ratios, writes WORK/versus-results.json.
@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     records: { type: "string", default: "100000" },
     files: { type: "string", default: "2000" },
     runs: { type: "string", default: "3" },
+    "load-runs": { type: "string", default: "15" },
     jobs: { type: "string", default: "auto" },
     work: { type: "string", default: join(REPO, "bench", ".work", "versus") },
     seed: { type: "string", default: "1" },
@@ -70,7 +71,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   process.stdout.write(
-    "usage: node bench/versus.mjs [--records 10000|100000|1000000] [--files 2000] [--runs 3] [--jobs auto|N]\n" +
+    "usage: node bench/versus.mjs [--records 10000|100000|1000000] [--files 2000] [--runs 3] [--load-runs 15] [--jobs auto|N]\n" +
       "                             [--work DIR] [--seed S] [--max-rss-mib M] [--allow-approximate] [--no-install]\n",
   );
   process.exit(0);
@@ -88,6 +89,8 @@ function int(v, name, min) {
 const N_RECORDS = int(args.records, "--records", 1);
 const N_FILES = int(args.files, "--files", 1);
 const RUNS = int(args.runs, "--runs", 1);
+// Loading is ~0.1 s and swings with the machine's load: more runs, tgvx and YARA in turn.
+const LOAD_RUNS = int(args["load-runs"], "--load-runs", 1);
 const CORES = os.availableParallelism();
 const JOBS = args.jobs === "auto" ? Math.max(2, Math.min(CORES, 8)) : int(args.jobs, "--jobs", 2);
 const SEED = args.seed;
@@ -215,11 +218,27 @@ function measure(cmd, argv, { okCodes = [0] } = {}) {
 /** `runs` timed runs; medians of wall time and peak RSS, and the first run's output. */
 async function timed(label, cmd, argv, opts = {}) {
   const runs = [];
-  for (let i = 0; i < (opts.runs ?? RUNS); i++) {
-    const r = await measure(cmd, argv, opts);
-    runs.push(r);
-    log(`${label} run ${i + 1}: ${Math.round(r.ms)} ms, peak RSS ${Math.round(r.peakKiB / 1024)} MiB`);
-  }
+  for (let i = 0; i < (opts.runs ?? RUNS); i++) runs.push(await measured(label, i, cmd, argv, opts));
+  return summary(cmd, argv, runs);
+}
+
+/**
+ * `timed` for quick commands, `n` rounds that each run every command once in turn: a change of
+ * machine load (other tenants of a VM) then hits all of them alike, and the medians compare.
+ */
+async function timedInTurn(n, commands) {
+  const runs = commands.map(() => []);
+  for (let i = 0; i < n; i++) for (const [j, c] of commands.entries()) runs[j].push(await measured(c.label, i, c.cmd, c.argv, c.opts ?? {}));
+  return commands.map((c, j) => summary(c.cmd, c.argv, runs[j]));
+}
+
+async function measured(label, i, cmd, argv, opts) {
+  const r = await measure(cmd, argv, opts);
+  log(`${label} run ${i + 1}: ${Math.round(r.ms)} ms, peak RSS ${Math.round(r.peakKiB / 1024)} MiB`);
+  return r;
+}
+
+function summary(cmd, argv, runs) {
   return {
     ms: Math.round(median(runs.map((r) => r.ms))),
     peakKiB: Math.round(median(runs.map((r) => r.peakKiB))),
@@ -284,9 +303,11 @@ const yarac = await timed("yarac", "yarac", [P.yar, P.yarc]);
 const loadChild = spawnSync(node, [fileURLToPath(import.meta.url), "--child-load", P.db], { cwd: REPO, encoding: "utf8", maxBuffer: 1 << 24 });
 if (loadChild.status !== 0) die(`Engine.load child failed: ${loadChild.stderr}`);
 const loadInProcess = JSON.parse(loadChild.stdout);
-const loadTgvx = await timed("tgvx scan tiny", node, [CLI, "scan", "--db", P.db, "--no-summary", P.tiny]);
+const [loadTgvx, loadYara] = await timedInTurn(LOAD_RUNS, [
+  { label: "tgvx scan tiny", cmd: node, argv: [CLI, "scan", "--db", P.db, "--no-summary", P.tiny] },
+  { label: "yara -C tiny", cmd: "yara", argv: ["-C", P.yarc, P.tiny] },
+]);
 const loadClam = await timed("clamscan tiny", "clamscan", ["--no-summary", "-d", P.ndb, P.tiny]);
-const loadYara = await timed("yara -C tiny", "yara", ["-C", P.yarc, P.tiny]);
 
 // ---------------------------------------------------------------------------------------------
 // 6. scan the corpus
@@ -383,7 +404,7 @@ const rows = [
   ...(compileWarm ? [["Compile, warm cache (unchanged record files)", s(compileWarm.ms), "—", "— (yarac has no cache)", "—", ratio(yarac.ms, compileWarm.ms)]] : []),
   ["Database on disk, bytes per rule", `${per(dbBytes, records.length)} (${(dbBytes / MiB).toFixed(1)} MiB)`, `${per(files.ndb, nClam)} (.ndb text, ${(files.ndb / MiB).toFixed(1)} MiB)`, `${per(files.yarc, nYara)} (compiled; source ${per(files.yar, nYara)})`, ratio(files.ndb / Math.max(1, nClam), dbBytes / records.length), ratio(files.yarc / Math.max(1, nYara), dbBytes / records.length)],
   ["Load, in-process `Engine.load` (median of 5)", `${round(loadInProcess.median, 1)} ms (cold ${round(loadInProcess.cold, 1)} ms)`, "—", "—", "—", "—"],
-  ["Load + scan one tiny file, CLI wall", s(loadTgvx.ms), s(loadClam.ms), `${s(loadYara.ms)} (yara -C)`, ratio(loadClam.ms, loadTgvx.ms), ratio(loadYara.ms, loadTgvx.ms)],
+  [`Load + scan one tiny file, CLI wall (tgvx and YARA: median of ${LOAD_RUNS}, in turn)`, s(loadTgvx.ms), s(loadClam.ms), `${s(loadYara.ms)} (yara -C)`, ratio(loadClam.ms, loadTgvx.ms), ratio(loadYara.ms, loadTgvx.ms)],
   ["  peak RSS", mib(loadTgvx.peakKiB), mib(loadClam.peakKiB), mib(loadYara.peakKiB), ratio(loadClam.peakKiB, loadTgvx.peakKiB), ratio(loadYara.peakKiB, loadTgvx.peakKiB)],
   [`Scan corpus, one thread (${N_FILES.toLocaleString("en-US")} files, ${(corpus.totalBytes / MiB).toFixed(0)} MiB)`, s(scanTgvx.ms), s(scanClam.ms), `${s(scanYara1.ms)} (-p 1)`, ratio(scanClam.ms, scanTgvx.ms), ratio(scanYara1.ms, scanTgvx.ms)],
   ["  peak RSS", mib(scanTgvx.peakKiB), mib(scanClam.peakKiB), mib(scanYara1.peakKiB), ratio(scanClam.peakKiB, scanTgvx.peakKiB), ratio(scanYara1.peakKiB, scanTgvx.peakKiB)],
@@ -411,7 +432,7 @@ const table = [
 ].join("\n");
 
 const results = {
-  params: { records: N_RECORDS, files: N_FILES, runs: RUNS, jobs: JOBS, seed: SEED, work: WORK, maxRssMiB: MAX_RSS_MIB },
+  params: { records: N_RECORDS, files: N_FILES, runs: RUNS, loadRuns: LOAD_RUNS, jobs: JOBS, seed: SEED, work: WORK, maxRssMiB: MAX_RSS_MIB },
   machine: { node: versions.node, cpu: os.cpus()[0]?.model, cores: CORES, memGiB: round(os.totalmem() / 1024 ** 3, 1), memAvailableMiB: MEM_AVAILABLE, loadAverageStart: loadStart, loadAverageEnd: loadEnd },
   versions,
   corpus: { files: N_FILES, bytes: corpus.totalBytes, planted: corpus.planted, decoys: corpus.decoys },
