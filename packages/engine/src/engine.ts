@@ -484,6 +484,7 @@ export class Engine {
           profile.ms[row] += performance.now() - t0;
         }
         if (!hit) continue;
+        db.noteDetected(v.getUint32(ro + L.R_ID, true), row);
         detections.push({
           id: v.getUint32(ro + L.R_ID, true),
           rev: v.getUint16(ro + L.R_REV, true),
@@ -545,6 +546,7 @@ export class Engine {
         continue;
       }
       const rec = this.db.record(b.row);
+      this.db.noteDetected(rec.id, b.row);
       detections.push({ id: rec.id, rev: rec.rev, name: rec.name, type: rec.type, category: rec.category, anchor, offset: match.at, anchorOffset, path });
       if (firstOnly) return;
     }

@@ -213,6 +213,11 @@ describe("detection", () => {
       expect(r.stats.candidates).toBe(3000);
       expect(r.stats.crcs).toBe(windows.size);
     }
+    // Deciding and cleaning find a detected record by id: the row it was detected in.
+    for (const d of engine.scan(hostWithBodyAtStart(50)).detections) expect(engine.db.recordId(engine.db.findRow(d.id))).toBe(d.id);
+    // A record never detected (its first CRC is spoiled) is found through the id index; no record, -1.
+    expect(engine.db.recordId(engine.db.findRow(0x1000))).toBe(0x1000);
+    expect(engine.db.findRow(0x999)).toBe(-1);
   });
 
   it("never matches a window that runs past the end of the object", async () => {
