@@ -35,9 +35,10 @@ export interface LoadOptions extends TrustOptions {
   /** Refuse a database whose version is not above this one (VERSION_NOT_NEWER): updates only move forward. */
   newerThan?: number;
   /**
-   * The detection and processing modules this engine provides (default: `builtInModules()`, imported only when the database names a module; add
-   * your own with `builtInModules().register(module)`). A database whose records need a module
-   * outside it, or whose args a module rejects, is refused rather than silently half-used.
+   * The detection and processing modules this engine provides (default: `builtInModules()`,
+   * imported only when the database names a module; add your own with
+   * `builtInModules().register(module)`). A database whose records need a module outside it, or
+   * whose args a module rejects, is refused rather than silently half-used.
    */
   modules?: ModuleRegistry;
 }
@@ -227,7 +228,7 @@ export class Engine {
     private readonly bound: ModuleBindings,
   ) {
     this.windowMemo = new Float64Array(2 * db.windowCount);
-    // Keys sort by probe first: each probe's keys are one range, searched alone (7 steps, not 16).
+    // Keys sort by probe first: each probe's keys are one range, searched alone.
     // A filter over the index keys: most probes read a word no record has, and the filter answers
     // that from one memory read instead of a binary search through the keys. Each key sets two
     // bits of one 32-bit word (false positives ~2% at 8 bits per key): a filter half the size
