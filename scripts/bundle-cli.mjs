@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Bundle `tgvx scan` (packages/cli/dist/scan-main.js and what it imports) into one CommonJS file,
- * packages/cli/dist/bundle/scan.cjs. Start-up is part of every scan a script or a mail server
- * runs, and most of it was Node loading ~70 ES modules one by one (about a millisecond each)
- * and compiling them. One CommonJS file skips the ES module loader, and bin/tgvx.js compiles it
- * with a V8 code cache, written here by one warm-up scan (which also proves the bundle runs). The
- * other commands run from dist/ as built.
+ * Bundle `tgvx scan` and `tgvx clean` (packages/cli/dist/bundle-main.js and what it imports) into
+ * one CommonJS file, packages/cli/dist/bundle/tgvx.cjs. Start-up is part of every scan a script
+ * or a mail server runs, and most of it was Node loading ~70 ES modules one by one (about a
+ * millisecond each) and compiling them. One CommonJS file skips the ES module loader, and
+ * bin/tgvx.js compiles it with a V8 code cache, written here by one warm-up scan (which also
+ * proves the bundle runs). The other commands run from dist/ as built.
  *
  * Run by `npm run build` (and so by `npm ci` and `npm test`) after `tsc -b`.
  */
@@ -19,9 +19,9 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, "packages/cli/dist/bundle");
 rmSync(outdir, { recursive: true, force: true });
-const outfile = join(outdir, "scan.cjs");
+const outfile = join(outdir, "tgvx.cjs");
 await build({
-  entryPoints: [join(root, "packages/cli/dist/scan-main.js")],
+  entryPoints: [join(root, "packages/cli/dist/bundle-main.js")],
   outfile,
   bundle: true,
   format: "cjs",

@@ -1,14 +1,15 @@
-// Start-up: `tgvx scan` runs from a bundle with a V8 code cache (scripts/bundle-cli.mjs) and the
-// engine core imports no zod. Neither may change a byte of what the CLI reports.
+// Start-up: `tgvx scan` and `tgvx clean` run from a bundle with a V8 code cache
+// (scripts/bundle-cli.mjs) and the engine core imports no zod. Neither may change a byte of what
+// the CLI reports or writes.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "packages/cli");
-const bundle = join(cli, "dist/bundle/scan.cjs");
+const bundle = join(cli, "dist/bundle/tgvx.cjs");
 const tmp = mkdtempSync(join(tmpdir(), "tgvx-startup-"));
 const db = join(tmp, "main.tgvxdb");
 
@@ -28,7 +29,7 @@ beforeAll(() => {
   expect(viaBin(["compile", "db-src", "-o", db]).status).toBe(0);
 });
 
-describe("tgvx scan from the bundle", () => {
+describe("tgvx scan and clean from the bundle", () => {
   it("is current after the build (else the launcher would fall back to dist and this file would test nothing)", () => {
     expect(existsSync(bundle), "run `npm run build`").toBe(true);
     expect(statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(statSync(join(cli, "tsconfig.tsbuildinfo")).mtimeMs);
@@ -49,6 +50,24 @@ describe("tgvx scan from the bundle", () => {
       expect([a.status, untimed(a.stdout), a.stderr], args.join(" ")).toEqual([b.status, untimed(b.stdout), b.stderr]);
     }
     expect(viaBin(["scan", "--db", db, "samples/infected/veil-a"]).stdout).toMatch(/Infected files: 20/);
+  });
+
+  it("cleans as the unbundled CLI cleans: the same lines, exit status and resulting files", () => {
+    const dirs = ["bundle", "dist"].map((n) => {
+      const dir = join(tmp, `clean-${n}`);
+      cpSync(join(root, "samples/infected/veil-a"), join(dir, "veil-a"), { recursive: true });
+      cpSync(join(root, "samples/infected/dropper-a"), join(dir, "dropper-a"), { recursive: true });
+      return dir;
+    });
+    const args = (dir: string) => ["clean", "--db", db, join(dir, "veil-a"), join(dir, "dropper-a")];
+    const a = viaBin(args(dirs[0]));
+    const b = viaDist(args(dirs[1]));
+    const rel = (s: string, dir: string) => untimed(s.split(dir).join("DIR"));
+    expect([a.status, rel(a.stdout, dirs[0]), rel(a.stderr, dirs[0])]).toEqual([b.status, rel(b.stdout, dirs[1]), rel(b.stderr, dirs[1])]);
+    expect(a.stdout).toMatch(/cleaned/);
+    const files = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
+    expect(files(dirs[0])).toEqual(files(dirs[1]));
+    for (const f of files(dirs[0])) if (statSync(join(dirs[0], f)).isFile()) expect(readFileSync(join(dirs[0], f)).equals(readFileSync(join(dirs[1], f))), f).toBe(true);
   });
 
   it("keeps its code cache beside it, and a damaged cache is only slower", () => {

@@ -1,7 +1,7 @@
 /**
  * The `tgvx` program: commander set up with a set of commands, and running it to an exit code.
- * index.ts gives it every command; scan-main.ts (bundled for start-up, see scripts/bundle-cli.mjs)
- * gives it `scan` alone.
+ * index.ts gives it every command; bundle-main.ts (bundled for start-up, see scripts/bundle-cli.mjs)
+ * gives it `scan` and `clean`.
  */
 import { Command, CommanderError } from "commander";
 import { Exit, UserError } from "./io.js";
