@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
 import { generateCorpus as generateCorpusIn } from "./lib/corpus.mjs";
+import { median, round } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -145,12 +146,6 @@ const generateCorpus = (records) =>
 // ---------------------------------------------------------------------------------------------
 // measurement helpers
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const MiB = 1024 * 1024;
 
 function run(cmd, argv, { okCodes = [0] } = {}) {

@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
 import { generateCorpus } from "./lib/corpus.mjs";
+import { median } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "packages/cli/bin/tgvx.js");
@@ -125,7 +126,6 @@ for (let i = 0; i < PASSES + 2; i++)
     if (i >= 2) times[j].push(r.ms);
     work[j] = r.stats;
   }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const inProcess = times.map((t) => ({ medianMs: median(t), minMs: Math.min(...t) }));
 
 // CLI: `tgvx scan -i` with each database (reads the files and loads the database every run).

@@ -71,6 +71,9 @@ const code = readFileSync(outfile, "utf8").replace(EXTERNAL_IMPORT, "$1__tgvxImp
 const left = code.match(/(^|[^\w$.])import\([^)]{0,60}/);
 if (left) throw new Error(`bundle-cli: ${outfile} still calls import(): ${left[0]}`);
 writeFileSync(outfile, code);
+// Which commands the bundle serves, for the launcher to know without loading it.
+const { BUNDLED_COMMANDS } = await import(join(root, "packages/cli/dist/bundle-main.js"));
+writeFileSync(join(outdir, "tgvx.json"), `${JSON.stringify({ commands: BUNDLED_COMMANDS })}\n`);
 
 // One scan through the launcher writes the code cache now, so that the first scan a user runs does
 // not pay for it; a detection, so that the cache holds the whole path. A development database of

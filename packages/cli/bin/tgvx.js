@@ -8,19 +8,24 @@ const vm = require("node:vm");
 const cli = join(__dirname, "..");
 
 /**
- * The commands run once per file (`tgvx scan`, `tgvx clean`: see src/bundle-main.ts) come from
- * dist/bundle/tgvx.cjs (scripts/bundle-cli.mjs), compiled with a V8 code cache kept beside it:
- * start-up is most of a one-file scan. Used only when the bundle is newer than the last `tsc -b`
- * (which rewrites the build info), so a stale bundle never runs. Returns the bundle's exports and
- * a function that saves the code cache when there was none or V8 refused it (another Node
- * version); a cache that cannot be written is only slower next time.
+ * The commands run once per file (`tgvx scan`, `tgvx clean`: src/bundle-main.ts, listed in
+ * dist/bundle/tgvx.json) come from dist/bundle/tgvx.cjs (scripts/bundle-cli.mjs), compiled with a
+ * V8 code cache kept beside it: start-up is most of a one-file scan. Used only when the bundle is
+ * newer than the last `tsc -b` (which rewrites the build info), so a stale bundle never runs.
+ * Returns the bundle's `main` and a function that saves the code cache when there was none or V8
+ * refused it (another Node version); a cache that cannot be written is only slower next time.
  */
-function loadBundle() {
+function bundleFor(command) {
   const file = join(cli, "dist/bundle/tgvx.cjs");
   const mtime = (f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs;
   const bundled = mtime(file);
   const built = mtime(join(cli, "tsconfig.tsbuildinfo"));
   if (bundled === undefined || (built !== undefined && bundled < built)) return undefined;
+  try {
+    if (!JSON.parse(readFileSync(join(cli, "dist/bundle/tgvx.json"), "utf8")).commands.includes(command)) return undefined;
+  } catch {
+    return undefined;
+  }
   const cacheFile = `${file}.v8cache`;
   let cachedData;
   try {
@@ -40,13 +45,11 @@ function loadBundle() {
       renameSync(tmp, cacheFile);
     } catch {}
   };
-  return { main: module.exports.main, handles: module.exports.handles, saveCache };
+  return { main: module.exports.main, saveCache };
 }
 
-// Options (--version, --help) are not commands: no bundle to load for them.
-const command = process.argv[2];
-const bundle = command && !command.startsWith("-") ? loadBundle() : undefined;
-(bundle?.handles(command) ? Promise.resolve(bundle) : import("../dist/index.js")).then(async ({ main, saveCache }) => {
+const bundle = bundleFor(process.argv[2]);
+(bundle ? Promise.resolve(bundle) : import("../dist/index.js")).then(async ({ main, saveCache }) => {
   // `tgvx ... | head` closes the pipe early: stop quietly, as other command-line tools do.
   process.stdout.on("error", (err) => {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);

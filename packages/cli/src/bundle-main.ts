@@ -1,7 +1,7 @@
 /**
  * The commands run once per file by scripts, mail gateways and proxies, where start-up is most of
- * the time: `tgvx scan` and `tgvx clean`. scripts/bundle-cli.mjs bundles this entry; bin/tgvx.js
- * runs it for the commands it `handles`, and dist/index.js for the others.
+ * the time: `tgvx scan` and `tgvx clean`. scripts/bundle-cli.mjs bundles this entry and lists
+ * BUNDLED_COMMANDS beside it; bin/tgvx.js runs the bundle for those, dist/index.js for the others.
  */
 import { runProgram, type Commands } from "./program.js";
 
@@ -10,9 +10,7 @@ const COMMANDS: Commands = {
   clean: () => import("./commands/clean.js"),
 };
 
-export function handles(command: string | undefined): boolean {
-  return command !== undefined && Object.hasOwn(COMMANDS, command);
-}
+export const BUNDLED_COMMANDS = Object.keys(COMMANDS);
 
 export function main(argv: string[]): Promise<number> {
   return runProgram(argv, COMMANDS);

@@ -142,10 +142,14 @@ export interface ScanResult {
   stats: ScanStats;
 }
 
-/** The key filter's hash: the word index from the high bits, the two bit numbers from the low ten. */
+/** The key filter's hash: the word index from the high bits, the two bit numbers from the low ten (`keyBitsOf`). */
 function keyHash(key: number): number {
   const h = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;
+}
+/** The two bits a key sets in its filter word. */
+function keyBitsOf(h: number): number {
+  return (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
 }
 const OUTSIDE = -1;
 const RECENT = 1024;
@@ -203,11 +207,12 @@ export class Engine {
   private spilled = 0;
   /** Index keys of probe p: [probeKeys[p], probeKeys[p + 1]). */
   private readonly probeKeys: Uint32Array;
-  private readonly keyBits: number;
   private readonly keyFilter: Uint32Array;
+  /** A key's filter word is keyHash(key) >>> keyShift. */
+  private readonly keyShift: number;
   /** The index keys and their first rows, as words: [key, first row] per key, the end entry last. */
   private readonly keys: Uint32Array;
-  /** Per probe: its anchor and offset, read once. */
+  /** Per probe: its anchor and offset (Database.probeTable). */
   private readonly probeAnchor: Uint8Array;
   private readonly probeAt: Int32Array;
   /** Scratch of one object's probes: their keys and where they read, then the ones the filter lets through. */
@@ -241,20 +246,15 @@ export class Engine {
     for (let k = 0; k < db.keyCount; k++) {
       const key = keys[2 * k];
       const h = keyHash(key);
-      filter[h >>> (37 - bits)] |= (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
+      filter[h >>> (37 - bits)] |= keyBitsOf(h);
       probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
     }
     for (let p = 1; p <= db.probeCount; p++) if (probeKeys[p] < probeKeys[p - 1]) probeKeys[p] = probeKeys[p - 1];
-    this.keyBits = bits;
+    this.keyShift = 37 - bits;
     this.keyFilter = filter;
     this.probeKeys = probeKeys;
     this.keys = keys;
-    this.probeAnchor = new Uint8Array(db.probeCount);
-    this.probeAt = new Int32Array(db.probeCount);
-    for (let p = 0; p < db.probeCount; p++) {
-      this.probeAnchor[p] = db.view.getUint8(db.probes + p * L.PROBE_SIZE);
-      this.probeAt[p] = db.view.getInt32(db.probes + p * L.PROBE_SIZE + 4, true);
-    }
+    ({ anchor: this.probeAnchor, at: this.probeAt } = db.probeTable());
     this.probeKey = new Uint32Array(db.probeCount);
     this.probePos = new Int32Array(db.probeCount);
     this.probeProbe = new Uint32Array(db.probeCount);
@@ -443,11 +443,11 @@ export class Engine {
       probeProbe[n++] = p;
     }
     const filter = this.keyFilter;
-    const shift = 37 - this.keyBits;
+    const shift = this.keyShift;
     let passed = 0;
     for (let i = 0; i < n; i++) {
       const h = keyHash(probeKey[i]);
-      const mask = (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
+      const mask = keyBitsOf(h);
       if ((filter[h >>> shift] & mask) === mask) {
         probeKey[passed] = probeKey[i];
         probePos[passed] = probePos[i];
@@ -485,9 +485,10 @@ export class Engine {
           profile.ms[row] += performance.now() - t0;
         }
         if (!hit) continue;
-        db.noteDetected(v.getUint32(ro + L.R_ID, true), row);
+        const id = v.getUint32(ro + L.R_ID, true);
+        db.noteDetected(id, row);
         detections.push({
-          id: v.getUint32(ro + L.R_ID, true),
+          id,
           rev: v.getUint16(ro + L.R_REV, true),
           name: db.recordName(row),
           type: db.recordType(row),
@@ -793,7 +794,6 @@ export class Engine {
     return anchors[2];
   }
 
-  /** CRC of window `w` in this object (`anchors` and `generation` are the current object's), hashed at most once per object. */
   /** False when window `w`'s CRC in this object is known and is not `crc`; true when it is `crc` or not known yet. */
   private knownCrc(w: number, crc: number): boolean {
     const slot = 3 * (w & (RECENT - 1));
@@ -801,6 +801,7 @@ export class Engine {
     return !(recent[slot] === w && recent[slot + 1] === this.generation && recent[slot + 2] !== crc);
   }
 
+  /** CRC of window `w` in this object (`anchors` and `generation` are the current object's), hashed at most once per object. */
   private windowCrc(w: number, bytes: Uint8Array, stats: ScanStats): number {
     const recent = this.recent;
     const memo = this.windowMemo;
@@ -834,7 +835,6 @@ export class Engine {
     return crc;
   }
 
-
   /**
    * Index of `key` among keys [lo, hi] of its probe, or -1. First words spread evenly, so the
    * word's share of 65,536 points near it; a search outward from there (steps 1, 2, 4, ...) then
@@ -844,7 +844,7 @@ export class Engine {
   private findKey(key: number, lo: number, hi: number): number {
     const keys = this.keys;
     if (lo > hi) return -1;
-    let g = lo + (((key & 0xffff) * (hi - lo + 1)) >>> 16);
+    const g = lo + (((key & 0xffff) * (hi - lo + 1)) >>> 16);
     if (keys[2 * g] === key) return g;
     let step = 1;
     if (keys[2 * g] < key) {
@@ -871,5 +871,4 @@ export class Engine {
     }
     return -1;
   }
-
 }

@@ -308,8 +308,6 @@ export class Database {
     return rowsSortedById(this.words(this.recs, this.recordCount * L.ROW_SIZE));
   }
 
-
-
   record(row: number): RecordView {
     const v = this.view;
     const o = this.rowOffset(row);
@@ -406,6 +404,22 @@ export class Database {
   }
 
   /** Probe `i` (0 <= i < probeCount): the Anchor value and the offset from it where a first word is read. */
+  private probeColumns: { anchor: Uint8Array; at: Int32Array } | undefined;
+
+  /** @internal Every probe's anchor and offset as two columns, read once (the load checks and the engine's scan use them). */
+  probeTable(): { anchor: Uint8Array; at: Int32Array } {
+    if (!this.probeColumns) {
+      const anchor = new Uint8Array(this.probeCount);
+      const at = new Int32Array(this.probeCount);
+      for (let p = 0; p < this.probeCount; p++) {
+        anchor[p] = this.view.getUint8(this.probes + p * L.PROBE_SIZE);
+        at[p] = this.view.getInt32(this.probes + p * L.PROBE_SIZE + 4, true);
+      }
+      this.probeColumns = { anchor, at };
+    }
+    return this.probeColumns;
+  }
+
   probeAt(i: number): { anchor: number; at: number } {
     const o = this.probes + i * L.PROBE_SIZE;
     return { anchor: this.view.getUint8(o), at: this.view.getInt32(o + 4, true) };
@@ -691,7 +705,6 @@ function decodeStencils(db: Database, section: SectionInfo): Stencil[] {
   return out;
 }
 
-
 /** Every reference inside the database points where it may, so scans never read out of bounds. One pass over the rows. */
 function checkCrossReferences(db: Database): void {
   const v = db.view;
@@ -702,8 +715,8 @@ function checkCrossReferences(db: Database): void {
     winAnchor[i] = wins[i * winWords] & 0xff; // anchor | length << 8
     if (winAnchor[i] >= anchorCount) fail("MALFORMED", `window ${i} has an unknown anchor`);
   }
-  for (let i = 0; i < db.probeCount; i++)
-    if (v.getUint8(db.probes + i * L.PROBE_SIZE) >= ANCHOR_NAMES.length) fail("MALFORMED", `probe ${i} has an unknown anchor`);
+  const { anchor: probeAnchor, at: probeAt } = db.probeTable();
+  for (let i = 0; i < db.probeCount; i++) if (probeAnchor[i] >= anchorCount) fail("MALFORMED", `probe ${i} has an unknown anchor`);
   checkNames(db);
   const shapeAnchor = new Uint8Array(db.shapeCount);
   const shapeAt = new Int32Array(db.shapeCount);
@@ -741,12 +754,6 @@ function checkCrossReferences(db: Database): void {
   if (db.indexedRows > db.recordCount) fail("MALFORMED", `index covers ${db.indexedRows} rows of ${db.recordCount}`);
   const rows = db.words(db.recs, db.recordCount * L.ROW_SIZE);
   const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
-  const probeAnchor = new Uint8Array(db.probeCount);
-  const probeAt = new Int32Array(db.probeCount);
-  for (let p = 0; p < db.probeCount; p++) {
-    probeAnchor[p] = v.getUint8(db.probes + p * L.PROBE_SIZE);
-    probeAt[p] = v.getInt32(db.probes + p * L.PROBE_SIZE + 4, true);
-  }
   /** What is wrong with row r (key k, or -1 outside the index), for the message; the loops below only find it. */
   const explainRow = (r: number, k: number): never => {
     const o = r * ROW_WORDS;
