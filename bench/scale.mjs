@@ -6,7 +6,8 @@
  *   node bench/scale.mjs [--small 10000] [--large 1000000] [--files 2000] [--passes 25] [--work DIR] [--seed 1]
  *
  * 1. generates the two record sets (bench/lib/bench-records.mjs) and compiles each through the CLI
- *    (with a compile cache in WORK, so a second run of the bench compiles nothing again);
+ *    (with a compile cache in WORK; a second run compiles again only when the records, the format
+ *    or the database writer changed);
  * 2. generates one corpus (bench/lib/corpus.mjs) planted with the large set's codes;
  * 3. loads both databases in one process and scans the corpus with each in turn, `--passes` times
  *    (after 2 warm-up passes each): alternating passes see the same machine, so the ratio holds
@@ -23,7 +24,7 @@ import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { databaseWriterStamp, generateRecords, writeRecords } from "./lib/bench-records.mjs";
 import { generateCorpus } from "./lib/corpus.mjs";
 import { median } from "./lib/synthetic.mjs";
 
@@ -71,7 +72,7 @@ function database(count) {
   const dir = join(WORK, `db-${count}`);
   const db = join(dir, "bench.tgvxdb");
   const stamp = join(dir, "params.json");
-  const params = JSON.stringify({ count, seed: args.seed, format: FORMAT_VERSION });
+  const params = JSON.stringify({ count, seed: args.seed, writer: databaseWriterStamp(FORMAT_VERSION) });
   const { records, families } = generateRecords({ count, seed: args.seed });
   if (existsSync(db) && existsSync(stamp) && readFileSync(stamp, "utf8") === params) {
     log(`${count} records: ${relative(REPO, db)} is up to date`);

@@ -27,7 +27,7 @@ import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { featureCode, generateRecords, recordYaml } from "./lib/bench-records.mjs";
+import { databaseWriterStamp, featureCode, generateRecords, recordYaml } from "./lib/bench-records.mjs";
 import { keystream, median, round, toText } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -82,9 +82,9 @@ const { records } = generateRecords({ count: N_RECORDS, seed: SEED });
 const sources = [];
 for (let i = 0; i < records.length; i += 1000)
   sources.push({ path: `bench-stream-${i}.yaml`, text: "records:\n" + records.slice(i, i + 1000).map(recordYaml).join("\n") + "\n" });
-// Cached by the records' content and the database format: a changed generator or a new format
+// Cached by the records' content and the database writer: a changed generator, format or writer
 // never reuses a stale database.
-const digest = createHash("sha256").update(`tgvxdb format ${engineMod.FORMAT_VERSION}\n`);
+const digest = createHash("sha256").update(`${databaseWriterStamp(engineMod.FORMAT_VERSION)}\n`);
 for (const s of sources) digest.update(s.text);
 const dbPath = join(WORK, `stream-${N_RECORDS}-${digest.digest("hex").slice(0, 12)}.tgvxdb`);
 if (!existsSync(dbPath)) {

@@ -4,7 +4,8 @@
  * the first word followed by the banner TGVX-BENCH-INERT; the two CRC windows are CRC-32s over
  * parts of it). Deterministic for a seed. Nothing here is a real signature.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { hex, hexByte, keystream, Rng, toText } from "./synthetic.mjs";
@@ -200,4 +201,15 @@ export function writeRecords(dir, records, families, { familiesPerFile = 10, see
     bytes += text.length;
   }
   return { files, bytes };
+}
+
+/**
+ * What a cached benchmark database depends on besides its records: the format version and the
+ * writer's built code (packages/engine/dist/to-binary.js). A writer change that keeps the format
+ * (window numbering, row order) still makes the benches compile again instead of timing a stale
+ * database.
+ */
+export function databaseWriterStamp(formatVersion) {
+  const writer = readFileSync(new URL("../../packages/engine/dist/to-binary.js", import.meta.url));
+  return `tgvxdb format ${formatVersion}, writer ${createHash("sha256").update(writer).digest("hex").slice(0, 16)}`;
 }

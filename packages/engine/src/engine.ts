@@ -147,6 +147,13 @@ function keyHash(key: number): number {
   const h = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d);
   return (h ^ (h >>> 12)) >>> 0;
 }
+/**
+ * Where among keys [lo, hi] of one probe `key` would be if first words spread evenly: its word's
+ * share of 65,536 (lo when the range is empty; the end entry keeps that readable).
+ */
+function keyGuess(key: number, lo: number, hi: number): number {
+  return lo + (((key & 0xffff) * (hi - lo + 1)) >>> 16);
+}
 /** The two bits a key sets in its filter word. */
 function keyBitsOf(h: number): number {
   return (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
@@ -221,6 +228,8 @@ export class Engine {
   private readonly probeProbe: Uint32Array;
   /** File types per record shape, read once: the candidate loop's only shape field. */
   private readonly filetypes: Uint32Array;
+  /** The sum of the reads made only to bring keys and rows into cache: kept so they are not optimized away. */
+  private warm = 0;
   /** Counts scanned objects (a double: it never wraps). */
   private generation = 0;
 
@@ -427,7 +436,7 @@ export class Engine {
     const stats: ScanStats = { candidates: 0, crcs: 0, crcBytes: 0 };
     const detections: Detection[] = [];
     this.generation++;
-    // Three passes over the probes: the words they read, then the filter, then the index. The
+    // Passes over the probes: the words they read, then the filter, then the index. The
     // filter's reads do not depend on each other, so a pass of them alone lets the CPU wait for
     // many at once; with a million records they are what a scan spends most on.
     const probeKey = this.probeKey;
@@ -454,31 +463,61 @@ export class Engine {
         probeProbe[passed++] = probeProbe[i];
       }
     }
-    probes: for (let i = 0; i < passed; i++) {
-      const key = probeKey[i];
-      const pos = probePos[i];
+    // The index in passes too: each probe's first read of the keys, the searches, then each
+    // key's first row. With a million records the keys and rows are far out of cache: reads that
+    // do not wait on each other are in flight together, and the later passes find them cached.
+    const keys = this.keys;
+    const probeKeys = this.probeKeys;
+    let warm = 0;
+    for (let i = 0; i < passed; i++) {
       const p = probeProbe[i];
-      const anchor = this.probeAnchor[p];
-      const a = anchors[anchor];
-      const k = this.findKey(key, this.probeKeys[p], this.probeKeys[p + 1] - 1);
+      warm += keys[2 * keyGuess(probeKey[i], probeKeys[p], probeKeys[p + 1] - 1)];
+    }
+    let found = 0; // from here probeKey[i] holds the number of the key found, not the key
+    for (let i = 0; i < passed; i++) {
+      const p = probeProbe[i];
+      const k = this.findKey(probeKey[i], probeKeys[p], probeKeys[p + 1] - 1);
       if (k < 0) continue;
+      probeKey[found] = k;
+      probePos[found] = probePos[i];
+      probeProbe[found++] = p;
+    }
+    for (let i = 0; i < found; i++) warm += v.getUint32(db.rowOffset(keys[2 * probeKey[i] + 1]), true);
+    this.warm = warm;
+    probes: for (let i = 0; i < found; i++) {
+      const k = probeKey[i];
+      const pos = probePos[i];
+      const anchor = this.probeAnchor[probeProbe[i]];
+      const a = anchors[anchor];
       // Rows are stored in index order: a key's candidates are the rows up to the next key's first.
-      const start = this.keys[2 * k + 1];
-      const end = this.keys[2 * k + 3];
+      const start = keys[2 * k + 1];
+      const end = keys[2 * k + 3];
       for (let row = start; row < end; row++) {
         const ro = db.rowOffset(row);
         stats.candidates++;
         const t0 = profile ? performance.now() : 0;
         const crcs0 = stats.crcs;
         const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
-        const w2 = v.getUint32(ro + L.R_WIN2, true);
-        const crc2 = v.getUint32(ro + L.R_CRC2, true);
+        // The lower-numbered window is hashed first: the database numbers windows by how many
+        // records use them, so it is the one most likely hashed for this object already.
+        let wa = v.getUint32(ro + L.R_WIN1, true);
+        let ca = v.getUint32(ro + L.R_CRC1, true);
+        let wb = v.getUint32(ro + L.R_WIN2, true);
+        let cb = v.getUint32(ro + L.R_CRC2, true);
+        if (wb < wa) {
+          const w = wa;
+          const c = ca;
+          wa = wb;
+          ca = cb;
+          wb = w;
+          cb = c;
+        }
         const hit =
           (ft === 0 || (ft & types) !== 0) &&
-          // Window 2 already hashed for this object (shared by many records) and wrong: no need to hash window 1.
-          this.knownCrc(w2, crc2) &&
-          this.windowCrc(v.getUint32(ro + L.R_WIN1, true), bytes, stats) === v.getUint32(ro + L.R_CRC1, true) &&
-          this.windowCrc(w2, bytes, stats) === crc2;
+          // The other window already hashed for this object and wrong: no need to hash the first.
+          this.knownCrc(wb, cb) &&
+          this.windowCrc(wa, bytes, stats) === ca &&
+          this.windowCrc(wb, bytes, stats) === cb;
         if (profile) {
           profile.candidates[row]++;
           profile.crcs[row] += stats.crcs - crcs0;
@@ -844,7 +883,7 @@ export class Engine {
   private findKey(key: number, lo: number, hi: number): number {
     const keys = this.keys;
     if (lo > hi) return -1;
-    const g = lo + (((key & 0xffff) * (hi - lo + 1)) >>> 16);
+    const g = keyGuess(key, lo, hi);
     if (keys[2 * g] === key) return g;
     let step = 1;
     if (keys[2 * g] < key) {

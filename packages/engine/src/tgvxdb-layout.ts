@@ -21,8 +21,10 @@
  *           cannot (module records, deprecated records), sorted by id. Ids are unique.
  *     SHAP  record shapes (SHAPE_SIZE bytes): what many records share (type, status, category,
  *           anchor, at, attributes, file types, module, args, cleaning script), stored once
- *     WINS  distinct CRC windows (anchor, length, offset), sorted; records refer to them by
- *           index, so a window shared by many records is hashed once per scanned object
+ *     WINS  distinct CRC windows (anchor, length, offset); records refer to them by index, so a
+ *           window shared by many records is hashed once per scanned object. The writer puts
+ *           the windows most indexed records use first (then the shortest): the engine checks
+ *           a record's lower-numbered window first. Readers need no order.
  *     PROB  distinct probes (anchor, at): the places a first word is read from
  *     KEYS  sorted (probe << 16 | first word) keys, each with its first row; one more entry
  *           (key END_KEY) gives the end of the last run, which is the number of indexed rows

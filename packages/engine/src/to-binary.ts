@@ -193,7 +193,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   // Distinct windows and probes, found again by numbers (anchor and a signed 32-bit offset in one
   // exact number, then the length), not by strings made for every record.
   const anchorAt = (anchor: number, at: number) => anchor * 0x100000000 + (at >>> 0);
-  type Win = { anchor: number; offset: number; length: number; index: number };
+  type Win = { anchor: number; offset: number; length: number; index: number; uses: number };
   type Probe = { anchor: number; at: number; index: number };
   const wins = new Map<number, Map<number, Win>>();
   const probes = new Map<number, Probe>();
@@ -205,16 +205,13 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
       const k = anchorAt(d.anchor, w.offset);
       let byLength = wins.get(k);
       if (!byLength) wins.set(k, (byLength = new Map()));
-      if (!byLength.has(w.length)) byLength.set(w.length, { anchor: d.anchor, offset: w.offset, length: w.length, index: 0 });
+      if (!byLength.has(w.length)) byLength.set(w.length, { anchor: d.anchor, offset: w.offset, length: w.length, index: 0, uses: 0 });
     }
     const k = anchorAt(d.anchor, d.at);
     if (!probes.has(k)) probes.set(k, { anchor: d.anchor, at: d.at, index: 0 });
   }
-  const winList: Win[] = [];
-  for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
-  winList.sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset) || cmp(a.length, b.length));
-  winList.forEach((w, i) => (w.index = i));
-  const winIndex = (anchor: number, w: { offset: number; length: number }) => wins.get(anchorAt(anchor, w.offset))!.get(w.length)!.index;
+  const winOf = (anchor: number, w: { offset: number; length: number }) => wins.get(anchorAt(anchor, w.offset))!.get(w.length)!;
+  const winIndex = (anchor: number, w: { offset: number; length: number }) => winOf(anchor, w).index;
   const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
   probeList.forEach((p, i) => (p.index = i));
@@ -226,6 +223,15 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.r.id, b.r.id));
   const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
   const indexedRows = indexed < 0 ? keyed.length : indexed;
+
+  // Windows are numbered by how many indexed records use them, most first, then shortest first.
+  // The engine hashes a record's lower-numbered window first: that is the one most likely hashed
+  // already for this object, or else the cheaper one, and most candidates fail on it.
+  for (const { r, key } of keyed) if (key !== L.END_KEY) for (const w of r.detect!.windows) winOf(r.detect!.anchor, w).uses++;
+  const winList: Win[] = [];
+  for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
+  winList.sort((a, b) => cmp(b.uses, a.uses) || cmp(a.length, b.length) || cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset));
+  winList.forEach((w, i) => (w.index = i));
 
   const strings = new StringTable();
   const scripts = new BlobTable();

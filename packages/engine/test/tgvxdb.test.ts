@@ -220,6 +220,35 @@ describe("detection", () => {
     expect(engine.db.findRow(0x999)).toBe(-1);
   });
 
+  it("hashes the window most records use first: one CRC rejects them all", async () => {
+    // 20 records on one key, each written with a window of its own first and a shared one second.
+    // The object carries the first word, not the feature codes: hashing the shared window once
+    // rejects all 20 (hashing each record's own window first would take 20 CRCs). The 21st record
+    // matches: its own window is hashed too, and it is found.
+    const shared = w(100, 64, body, 0);
+    const spoil = (x: { offset: number; length: number; crc: number }) => ({ ...x, crc: (x.crc ^ 1) >>> 0 });
+    const recs: RecordImage[] = Array.from({ length: 20 }, (_, i) => ({
+      ...startRecord,
+      id: 0x2000 + i,
+      name: `Test.Shared.N${String(i).padStart(2, "0")}`,
+      detect: { ...startRecord.detect!, windows: [spoil(w(2 + i, 16, body, 0)), spoil(shared)] },
+    }));
+    const db = await encodeDatabase({ dbVersion: 1, records: recs });
+    const engine = await Engine.load(db, { allowUnsigned: true });
+    const missed = engine.scan(hostWithBodyAtStart(50));
+    expect(missed.detections).toHaveLength(0);
+    expect(missed.stats.candidates).toBe(20);
+    expect(missed.stats.crcs).toBe(1);
+    expect(engine.db.window(0)).toMatchObject({ offset: 100, length: 64 }); // numbered first: 20 records use it
+
+    const found = { ...startRecord, id: 0x2100, name: "Test.Shared.Match", detect: { ...startRecord.detect!, windows: [w(40, 16, body, 0), shared] } };
+    const both = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [...recs, found] }), { allowUnsigned: true });
+    const hit = both.scan(hostWithBodyAtStart(50));
+    expect(hit.detections.map((d) => d.name)).toEqual(["Test.Shared.Match"]);
+    expect(hit.stats.candidates).toBe(21);
+    expect(hit.stats.crcs).toBe(2);
+  });
+
   it("never matches a window that runs past the end of the object", async () => {
     const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [startRecord] }), { allowUnsigned: true });
     // window 2 covers [128, 228): a 227-byte object holds all but its last byte

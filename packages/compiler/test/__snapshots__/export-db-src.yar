@@ -1,4 +1,4 @@
-// tgvx export --format yara: 14 of 15 records of the database with content SHA-256 792ad33d6a92e0f2c4ea242ec8f6990db0398b9b5dfdd9473c82e3a9d10b66b0 (version 1)
+// tgvx export --format yara: 14 of 15 records of the database with content SHA-256 80ccd68345e04399b9c7fa4d9cd48e5b50492d68ad59501ce8fc775c1ded2b55 (version 1)
 // A rule holds where tgvx detects: the first word at the anchor, both CRC-32 windows inside the file, the file types of type 4.
 import "hash"
 import "pe"
