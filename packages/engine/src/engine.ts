@@ -492,52 +492,71 @@ export class Engine {
       // Rows are stored in index order: a key's candidates are the rows up to the next key's first.
       const start = keys[2 * k + 1];
       const end = keys[2 * k + 3];
-      for (let row = start; row < end; row++) {
-        const ro = db.rowOffset(row);
-        stats.candidates++;
-        const t0 = profile ? performance.now() : 0;
-        const crcs0 = stats.crcs;
-        const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
-        // The lower-numbered window is hashed first: the database numbers windows by how many
-        // records use them, so it is the one most likely hashed for this object already.
-        let wa = v.getUint32(ro + L.R_WIN1, true);
-        let ca = v.getUint32(ro + L.R_CRC1, true);
-        let wb = v.getUint32(ro + L.R_WIN2, true);
-        let cb = v.getUint32(ro + L.R_CRC2, true);
-        if (wb < wa) {
-          const w = wa;
-          const c = ca;
-          wa = wb;
-          ca = cb;
-          wb = w;
-          cb = c;
+      stats.candidates += end - start;
+      if (profile) for (let row = start; row < end; row++) profile.candidates[row]++;
+      // A key's rows are sorted by check window (a record's lower-numbered window: windows are
+      // numbered by how many records use them, so it is the one most likely hashed for this
+      // object already), then its CRC. Rows sharing a check window are a group: the window is
+      // hashed once and only the rows with its CRC are looked at.
+      for (let row = start; row < end; ) {
+        const check = this.checkWindow(row);
+        let next = row + 1;
+        let from = row;
+        let groupCrc = OUTSIDE;
+        const grouped = next < end && this.checkWindow(next) === check;
+        if (grouped) {
+          const t0 = profile ? performance.now() : 0;
+          const crcs0 = stats.crcs;
+          next = this.groupEnd(check, next, end);
+          groupCrc = this.windowCrc(check, bytes, stats);
+          from = groupCrc === OUTSIDE ? next : this.firstWithCheckCrc(groupCrc, row, next);
+          if (profile) {
+            profile.crcs[row] += stats.crcs - crcs0;
+            profile.ms[row] += performance.now() - t0;
+          }
         }
-        const hit =
-          (ft === 0 || (ft & types) !== 0) &&
-          // The other window already hashed for this object and wrong: no need to hash the first.
-          this.knownCrc(wb, cb) &&
-          this.windowCrc(wa, bytes, stats) === ca &&
-          this.windowCrc(wb, bytes, stats) === cb;
-        if (profile) {
-          profile.candidates[row]++;
-          profile.crcs[row] += stats.crcs - crcs0;
-          profile.ms[row] += performance.now() - t0;
+        for (let r = from; r < next; r++) {
+          const ro = db.rowOffset(r);
+          let ca = v.getUint32(ro + L.R_CRC1, true);
+          let wb = v.getUint32(ro + L.R_WIN2, true);
+          let cb = v.getUint32(ro + L.R_CRC2, true);
+          if (wb === check && v.getUint32(ro + L.R_WIN1, true) !== check) {
+            wb = v.getUint32(ro + L.R_WIN1, true);
+            const c = ca;
+            ca = cb;
+            cb = c;
+          }
+          if (grouped && ca !== groupCrc) break; // past the group's rows with its CRC
+          const t0 = profile ? performance.now() : 0;
+          const crcs0 = stats.crcs;
+          const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
+          const hit =
+            (ft === 0 || (ft & types) !== 0) &&
+            // The other window already hashed for this object and wrong: no need to hash the check window.
+            this.knownCrc(wb, cb) &&
+            this.windowCrc(check, bytes, stats) === ca &&
+            this.windowCrc(wb, bytes, stats) === cb;
+          if (profile) {
+            profile.crcs[r] += stats.crcs - crcs0;
+            profile.ms[r] += performance.now() - t0;
+          }
+          if (!hit) continue;
+          const id = v.getUint32(ro + L.R_ID, true);
+          db.noteDetected(id, r);
+          detections.push({
+            id,
+            rev: v.getUint16(ro + L.R_REV, true),
+            name: db.recordName(r),
+            type: db.recordType(r),
+            category: db.recordCategory(r),
+            anchor: ANCHOR_NAMES[anchor],
+            offset: pos,
+            anchorOffset: a,
+            path,
+          });
+          if (firstOnly) break probes;
         }
-        if (!hit) continue;
-        const id = v.getUint32(ro + L.R_ID, true);
-        db.noteDetected(id, row);
-        detections.push({
-          id,
-          rev: v.getUint16(ro + L.R_REV, true),
-          name: db.recordName(row),
-          type: db.recordType(row),
-          category: db.recordCategory(row),
-          anchor: ANCHOR_NAMES[anchor],
-          offset: pos,
-          anchorOffset: a,
-          path,
-        });
-        if (firstOnly) break probes;
+        row = next;
       }
     }
     if (this.bound.detectors.length && !(firstOnly && detections.length))
@@ -831,6 +850,45 @@ export class Engine {
     const anchors = new Int32Array(ANCHOR_NAMES.length);
     analyzeObjectInto(bytes, name, anchors, []);
     return anchors[2];
+  }
+
+  /** A row's check window: the lower-numbered of its two (ties: window 1). */
+  private checkWindow(row: number): number {
+    const o = this.db.rowOffset(row);
+    return Math.min(this.db.view.getUint32(o + L.R_WIN1, true), this.db.view.getUint32(o + L.R_WIN2, true));
+  }
+
+  /** The CRC a row expects of its check window. */
+  private checkCrc(row: number): number {
+    const v = this.db.view;
+    const o = this.db.rowOffset(row);
+    return v.getUint32(o + L.R_WIN2, true) < v.getUint32(o + L.R_WIN1, true) ? v.getUint32(o + L.R_CRC2, true) : v.getUint32(o + L.R_CRC1, true);
+  }
+
+  /** The first row at or after `lo` (whose check window is `check`) with another check window, or `end`: steps 1, 2, 4, ... then halving. */
+  private groupEnd(check: number, lo: number, end: number): number {
+    let step = 1;
+    while (lo + step < end && this.checkWindow(lo + step) === check) {
+      lo += step;
+      step *= 2;
+    }
+    let hi = Math.min(end, lo + step); // checkWindow(lo) === check; hi is past the group or the end
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (this.checkWindow(mid) === check) lo = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
+
+  /** The first row of group [lo, hi) (sorted by check CRC) whose check CRC is at least `crc`. */
+  private firstWithCheckCrc(crc: number, lo: number, hi: number): number {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.checkCrc(mid) < crc) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** False when window `w`'s CRC in this object is known and is not `crc`; true when it is `crc` or not known yet. */

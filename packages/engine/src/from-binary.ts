@@ -75,7 +75,7 @@ export interface RecordView {
 }
 
 /** A row's fields as 32-bit word offsets, for the load-time checks' typed-array passes. */
-const [ROW_WORDS, W_ID, W_WIN1, W_WIN2, W_NAME, W_SHAPE, W_REV_FIRST] = [L.ROW_SIZE, L.R_ID, L.R_WIN1, L.R_WIN2, L.R_NAME, L.R_SHAPE, L.R_REV].map((f) => f / 4);
+const [ROW_WORDS, W_ID, W_CRC1, W_CRC2, W_WIN1, W_WIN2, W_NAME, W_SHAPE, W_REV_FIRST] = [L.ROW_SIZE, L.R_ID, L.R_CRC1, L.R_CRC2, L.R_WIN1, L.R_WIN2, L.R_NAME, L.R_SHAPE, L.R_REV].map((f) => f / 4);
 const DETECTED_ROWS = 4096;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -761,7 +761,7 @@ function checkCrossReferences(db: Database): void {
     const shape = rows[o + W_SHAPE];
     if (shape >= db.shapeCount) fail("MALFORMED", `${where}: shape outside SHAP`);
     if (k < 0 && r > db.indexedRows && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) fail("MALFORMED", `${where}: rows outside the index are not sorted by id`);
-    if (k >= 0 && r > keys[2 * k + 1] && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID]) fail("MALFORMED", `${where}: rows of index key ${k} are not sorted by id`);
+    if (k >= 0 && r > keys[2 * k + 1] && !rowFollows(rows, o)) fail("MALFORMED", `${where}: rows of index key ${k} are not sorted by check window, its CRC and id`);
     if (k >= 0 && (rows[o + W_REV_FIRST] >>> 16 !== (keys[2 * k] & 0xffff) || shapeAnchor[shape] !== probeAnchor[keys[2 * k] >>> 16] || shapeAt[shape] !== probeAt[keys[2 * k] >>> 16]))
       fail("MALFORMED", `${where} is not found under index key ${k}`);
     if (rows[o + W_NAME] >= db.nameCount) fail("MALFORMED", `${where}: name outside NAME`);
@@ -802,6 +802,18 @@ function checkCrossReferences(db: Database): void {
  * -1, or the first bad row, or -2 - k for a bad key k. A function of its own with plain
  * arguments, so that the engine optimizes its loop soon: it runs once per load, over every row.
  */
+/** Whether the row at word `o` sorts after the one before it in a key's run: by check window (the lower-numbered), its CRC, then id. */
+function rowFollows(rows: Uint32Array, o: number): boolean {
+  const p = o - ROW_WORDS;
+  const w = Math.min(rows[o + W_WIN1], rows[o + W_WIN2]);
+  const pw = Math.min(rows[p + W_WIN1], rows[p + W_WIN2]);
+  if (w !== pw) return w > pw;
+  const crc = rows[o + W_WIN2] < rows[o + W_WIN1] ? rows[o + W_CRC2] : rows[o + W_CRC1];
+  const pcrc = rows[p + W_WIN2] < rows[p + W_WIN1] ? rows[p + W_CRC2] : rows[p + W_CRC1];
+  if (crc !== pcrc) return crc > pcrc;
+  return rows[o + W_ID] > rows[p + W_ID];
+}
+
 function checkIndex(
   keys: Uint32Array,
   rows: Uint32Array,
@@ -840,7 +852,7 @@ function checkIndex(
         winAnchor[w2] !== anchor ||
         rows[o + W_REV_FIRST] >>> 16 !== first ||
         rows[o + W_NAME] >= nameCount ||
-        (r > start && rows[o + W_ID] <= rows[o - ROW_WORDS + W_ID])
+        (r > start && !rowFollows(rows, o))
       )
         return r;
     }

@@ -219,19 +219,27 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
   const keyOf = (r: RecordImage) =>
     r.detect && r.status !== DEPRECATED ? ((probes.get(anchorAt(r.detect.anchor, r.detect.at))!.index << 16) | r.detect.first) >>> 0 : L.END_KEY;
-  const keyed = byId.map((r) => ({ r, key: keyOf(r) }));
-  keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.r.id, b.r.id));
-  const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
-  const indexedRows = indexed < 0 ? keyed.length : indexed;
+  const keyed = byId.map((r) => ({ r, key: keyOf(r), check: 0, checkCrc: 0 }));
 
   // Windows are numbered by how many indexed records use them, most first, then shortest first.
-  // The engine hashes a record's lower-numbered window first: that is the one most likely hashed
-  // already for this object, or else the cheaper one, and most candidates fail on it.
+  // A record's check window is its lower-numbered one: the one most likely hashed already for
+  // the object at hand, or else the cheaper one. Most candidates fail on it.
   for (const { r, key } of keyed) if (key !== L.END_KEY) for (const w of r.detect!.windows) winOf(r.detect!.anchor, w).uses++;
   const winList: Win[] = [];
   for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
   winList.sort((a, b) => cmp(b.uses, a.uses) || cmp(a.length, b.length) || cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset));
   winList.forEach((w, i) => (w.index = i));
+  for (const k of keyed) {
+    const d = k.r.detect;
+    if (!d) continue;
+    const [w1, w2] = [winIndex(d.anchor, d.windows[0]), winIndex(d.anchor, d.windows[1])];
+    [k.check, k.checkCrc] = w2 < w1 ? [w2, d.windows[1].crc >>> 0] : [w1, d.windows[0].crc >>> 0];
+  }
+  // A key's rows sorted by check window, then its CRC: the rows sharing a check window are one
+  // group, whose window is hashed once and searched for its CRC.
+  keyed.sort((a, b) => cmp(a.key, b.key) || (a.key === L.END_KEY ? 0 : cmp(a.check, b.check) || cmp(a.checkCrc, b.checkCrc)) || cmp(a.r.id, b.r.id));
+  const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
+  const indexedRows = indexed < 0 ? keyed.length : indexed;
 
   const strings = new StringTable();
   const scripts = new BlobTable();

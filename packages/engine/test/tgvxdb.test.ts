@@ -249,6 +249,52 @@ describe("detection", () => {
     expect(hit.stats.crcs).toBe(2);
   });
 
+  it("checks a key many records share a group at a time, by check window and its CRC", async () => {
+    // 200 records on one key: 10 check windows shared by 20 records each, every other window a
+    // record's own. In each group 3 records expect the object's CRC of the check window and one
+    // of those also its other window. Another group's check window runs past a short object.
+    const recs: RecordImage[] = [];
+    for (let g = 0; g < 10; g++) {
+      const check = w(2 + g, 30, body, 0);
+      for (let j = 0; j < 20; j++) {
+        const other = w(40 + j, 16 + g, body, 0);
+        recs.push({
+          ...startRecord,
+          id: 0x3000 + 100 * g + j,
+          name: `Test.Group${g}.N${String(j).padStart(2, "0")}`,
+          detect: { ...startRecord.detect!, windows: [j % 2 ? other : check, j % 2 ? check : other].map((x) => ((x === check ? j < 3 : j === 0) ? x : { ...x, crc: (x.crc ^ (j << 8)) >>> 0 })) },
+        });
+      }
+    }
+    const far = w(200, 56, body, 0); // [200, 256): past the end of a 230-byte object
+    for (let j = 0; j < 5; j++) recs.push({ ...startRecord, id: 0x4000 + j, name: `Test.Far.N${j}`, detect: { ...startRecord.detect!, windows: [far, w(60 + j, 16, body, 0)] } });
+    const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: recs }), { allowUnsigned: true });
+    const r = engine.scan(hostWithBodyAtStart(10));
+    expect(r.detections.map((d) => d.name)).toEqual(Array.from({ length: 10 }, (_, g) => `Test.Group${g}.N00`).concat(Array.from({ length: 5 }, (_, j) => `Test.Far.N${j}`)));
+    expect(r.stats.candidates).toBe(205);
+    // 10 check windows, the other window of the 3 rows per group with the right check CRC, the shared far window and 5 own ones.
+    expect(r.stats.crcs).toBe(10 + 30 + 1 + 5);
+    const short = engine.scan(body.subarray(0, 230));
+    expect(short.detections.map((d) => d.name)).toEqual(Array.from({ length: 10 }, (_, g) => `Test.Group${g}.N00`));
+    expect(short.stats.crcs).toBe(10 + 30); // the far group: its window does not fit, nothing hashed
+    // firstOnly stops at the first detection, wherever in the key it is
+    expect(engine.scan(hostWithBodyAtStart(10), { firstOnly: true }).detections).toHaveLength(1);
+  });
+
+  it("refuses a key whose rows are out of order", async () => {
+    const recs = [0, 1].map((j) => ({ ...startRecord, id: 0x50 + j, name: `Test.Order.N${j}`, detect: { ...startRecord.detect!, windows: [w(2, 16, body, 0), w(40 + j, 16, body, 0)] } }));
+    const bytes = await encodeDatabase({ dbVersion: 1, records: recs });
+    const db = await openDatabase(bytes);
+    const rowsAt = db.info.sections.find((s) => s.name === "RECS")!.offset;
+    const copy = bytes.slice();
+    copy.set(bytes.subarray(rowsAt, rowsAt + 32), rowsAt + 32); // the two rows swapped
+    copy.set(bytes.subarray(rowsAt + 32, rowsAt + 64), rowsAt);
+    copy.set(await sha256(copy.subarray(112)), 8);
+    const err = (await openDatabase(copy).catch((e: unknown) => e)) as DatabaseError;
+    expect(err.code).toBe("MALFORMED");
+    expect(err.message).toMatch(/rows of index key 0 are not sorted by check window, its CRC and id/);
+  });
+
   it("never matches a window that runs past the end of the object", async () => {
     const engine = await Engine.load(await encodeDatabase({ dbVersion: 1, records: [startRecord] }), { allowUnsigned: true });
     // window 2 covers [128, 228): a 227-byte object holds all but its last byte

@@ -1,4 +1,4 @@
-// tgvx export --format yara: 14 of 15 records of the database with content SHA-256 80ccd68345e04399b9c7fa4d9cd48e5b50492d68ad59501ce8fc775c1ded2b55 (version 1)
+// tgvx export --format yara: 14 of 15 records of the database with content SHA-256 ef3f60d80e3b33095e5ff521d607a236023d78d5b02ee3e3a8639bc088ae8436 (version 1)
 // A rule holds where tgvx detects: the first word at the anchor, both CRC-32 windows inside the file, the file types of type 4.
 import "hash"
 import "pe"
