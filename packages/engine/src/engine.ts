@@ -71,9 +71,14 @@ export interface ScanOptions {
 export interface ScanProfile {
   /** Times the record was a candidate (its anchor and first word matched). */
   candidates: Uint32Array;
-  /** CRC windows hashed for the record; a window an earlier candidate of the same object already hashed is not counted again. */
+  /**
+   * CRC windows hashed for the record; a window an earlier candidate of the same object already
+   * hashed is not counted again. Records of one key sharing a check window are checked as a group
+   * (see `checkIsWindow2` in the layout): hashing it, and finding the rows with its CRC, counts for
+   * the group's first row; rows with another CRC are not looked at and cost nothing.
+   */
   crcs: Uint32Array;
-  /** Milliseconds spent checking the record (file-type test and CRC windows). */
+  /** Milliseconds spent checking the record (file-type test and CRC windows; a group's search, as above). */
   ms: Float64Array;
 }
 
@@ -494,9 +499,9 @@ export class Engine {
       const end = keys[2 * k + 3];
       stats.candidates += end - start;
       if (profile) for (let row = start; row < end; row++) profile.candidates[row]++;
-      // A key's rows are sorted by check window (a record's lower-numbered window: windows are
-      // numbered by how many records use them, so it is the one most likely hashed for this
-      // object already), then its CRC. Rows sharing a check window are a group: the window is
+      // A key's rows are sorted by check window (a record's lower-numbered window, L.checkIsWindow2:
+      // windows are numbered by how many records use them, so it is the one most likely hashed
+      // for this object already), then its CRC. Rows sharing a check window are a group: the window is
       // hashed once and only the rows with its CRC are looked at.
       for (let row = start; row < end; ) {
         const check = this.checkWindow(row);
@@ -517,15 +522,10 @@ export class Engine {
         }
         for (let r = from; r < next; r++) {
           const ro = db.rowOffset(r);
-          let ca = v.getUint32(ro + L.R_CRC1, true);
-          let wb = v.getUint32(ro + L.R_WIN2, true);
-          let cb = v.getUint32(ro + L.R_CRC2, true);
-          if (wb === check && v.getUint32(ro + L.R_WIN1, true) !== check) {
-            wb = v.getUint32(ro + L.R_WIN1, true);
-            const c = ca;
-            ca = cb;
-            cb = c;
-          }
+          const second = L.checkIsWindow2(v.getUint32(ro + L.R_WIN1, true), v.getUint32(ro + L.R_WIN2, true));
+          const ca = v.getUint32(ro + (second ? L.R_CRC2 : L.R_CRC1), true); // the check window's CRC
+          const wb = v.getUint32(ro + (second ? L.R_WIN1 : L.R_WIN2), true); // the other window
+          const cb = v.getUint32(ro + (second ? L.R_CRC1 : L.R_CRC2), true);
           if (grouped && ca !== groupCrc) break; // past the group's rows with its CRC
           const t0 = profile ? performance.now() : 0;
           const crcs0 = stats.crcs;
@@ -852,17 +852,20 @@ export class Engine {
     return anchors[2];
   }
 
-  /** A row's check window: the lower-numbered of its two (ties: window 1). */
+  /** A row's check window (L.checkIsWindow2). */
   private checkWindow(row: number): number {
+    const v = this.db.view;
     const o = this.db.rowOffset(row);
-    return Math.min(this.db.view.getUint32(o + L.R_WIN1, true), this.db.view.getUint32(o + L.R_WIN2, true));
+    const w1 = v.getUint32(o + L.R_WIN1, true);
+    const w2 = v.getUint32(o + L.R_WIN2, true);
+    return L.checkIsWindow2(w1, w2) ? w2 : w1;
   }
 
   /** The CRC a row expects of its check window. */
   private checkCrc(row: number): number {
     const v = this.db.view;
     const o = this.db.rowOffset(row);
-    return v.getUint32(o + L.R_WIN2, true) < v.getUint32(o + L.R_WIN1, true) ? v.getUint32(o + L.R_CRC2, true) : v.getUint32(o + L.R_CRC1, true);
+    return v.getUint32(o + (L.checkIsWindow2(v.getUint32(o + L.R_WIN1, true), v.getUint32(o + L.R_WIN2, true)) ? L.R_CRC2 : L.R_CRC1), true);
   }
 
   /** The first row at or after `lo` (whose check window is `check`) with another check window, or `end`: steps 1, 2, 4, ... then halving. */

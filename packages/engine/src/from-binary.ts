@@ -802,14 +802,16 @@ function checkCrossReferences(db: Database): void {
  * -1, or the first bad row, or -2 - k for a bad key k. A function of its own with plain
  * arguments, so that the engine optimizes its loop soon: it runs once per load, over every row.
  */
-/** Whether the row at word `o` sorts after the one before it in a key's run: by check window (the lower-numbered), its CRC, then id. */
+/** Whether the row at word `o` sorts after the one before it in a key's run: by check window (L.checkIsWindow2), its CRC, then id. */
 function rowFollows(rows: Uint32Array, o: number): boolean {
   const p = o - ROW_WORDS;
-  const w = Math.min(rows[o + W_WIN1], rows[o + W_WIN2]);
-  const pw = Math.min(rows[p + W_WIN1], rows[p + W_WIN2]);
+  const second = L.checkIsWindow2(rows[o + W_WIN1], rows[o + W_WIN2]);
+  const prevSecond = L.checkIsWindow2(rows[p + W_WIN1], rows[p + W_WIN2]);
+  const w = rows[o + (second ? W_WIN2 : W_WIN1)];
+  const pw = rows[p + (prevSecond ? W_WIN2 : W_WIN1)];
   if (w !== pw) return w > pw;
-  const crc = rows[o + W_WIN2] < rows[o + W_WIN1] ? rows[o + W_CRC2] : rows[o + W_CRC1];
-  const pcrc = rows[p + W_WIN2] < rows[p + W_WIN1] ? rows[p + W_CRC2] : rows[p + W_CRC1];
+  const crc = rows[o + (second ? W_CRC2 : W_CRC1)];
+  const pcrc = rows[p + (prevSecond ? W_CRC2 : W_CRC1)];
   if (crc !== pcrc) return crc > pcrc;
   return rows[o + W_ID] > rows[p + W_ID];
 }

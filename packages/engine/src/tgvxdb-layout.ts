@@ -109,6 +109,14 @@ export const R_SHAPE = 24; // u32 index into SHAP
 export const R_REV = 28; // u16
 export const R_FIRST = 30; // u16: first word, byte 0 in the low half
 
+/**
+ * Whether a record's check window (the one its key's rows are grouped and sorted by, and the
+ * engine hashes first) is its window 2: the lower-numbered of the two, window 1 on a tie.
+ */
+export function checkIsWindow2(win1: number, win2: number): boolean {
+  return win2 < win1;
+}
+
 /** Record shape. */
 export const SHAPE_SIZE = 32;
 export const SH_TYPE = 0; // u8: 1..4

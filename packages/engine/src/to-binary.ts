@@ -197,21 +197,23 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   type Probe = { anchor: number; at: number; index: number };
   const wins = new Map<number, Map<number, Win>>();
   const probes = new Map<number, Probe>();
-  for (const r of byId) {
-    if (!r.detect) continue;
+  // Per record (byId order): its two windows, once found.
+  const recordWins: ([Win, Win] | undefined)[] = byId.map((r) => {
+    if (!r.detect) return undefined;
     const d = r.detect;
-    for (const w of d.windows) {
+    const pair = d.windows.map((w) => {
       if (w.length > L.MAX_WINDOW_LENGTH) throw new RangeError(`record ${r.id}: window of ${w.length} bytes is longer than ${L.MAX_WINDOW_LENGTH}`);
       const k = anchorAt(d.anchor, w.offset);
       let byLength = wins.get(k);
       if (!byLength) wins.set(k, (byLength = new Map()));
-      if (!byLength.has(w.length)) byLength.set(w.length, { anchor: d.anchor, offset: w.offset, length: w.length, index: 0, uses: 0 });
-    }
+      let win = byLength.get(w.length);
+      if (!win) byLength.set(w.length, (win = { anchor: d.anchor, offset: w.offset, length: w.length, index: 0, uses: 0 }));
+      return win;
+    });
     const k = anchorAt(d.anchor, d.at);
     if (!probes.has(k)) probes.set(k, { anchor: d.anchor, at: d.at, index: 0 });
-  }
-  const winOf = (anchor: number, w: { offset: number; length: number }) => wins.get(anchorAt(anchor, w.offset))!.get(w.length)!;
-  const winIndex = (anchor: number, w: { offset: number; length: number }) => winOf(anchor, w).index;
+    return [pair[0], pair[1]];
+  });
   const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
   probeList.forEach((p, i) => (p.index = i));
@@ -219,25 +221,25 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
   const keyOf = (r: RecordImage) =>
     r.detect && r.status !== DEPRECATED ? ((probes.get(anchorAt(r.detect.anchor, r.detect.at))!.index << 16) | r.detect.first) >>> 0 : L.END_KEY;
-  const keyed = byId.map((r) => ({ r, key: keyOf(r), check: 0, checkCrc: 0 }));
+  const keyed = byId.map((r, i) => ({ r, key: keyOf(r), wins: recordWins[i], check: 0, checkCrc: 0 }));
 
   // Windows are numbered by how many indexed records use them, most first, then shortest first.
   // A record's check window is its lower-numbered one: the one most likely hashed already for
   // the object at hand, or else the cheaper one. Most candidates fail on it.
-  for (const { r, key } of keyed) if (key !== L.END_KEY) for (const w of r.detect!.windows) winOf(r.detect!.anchor, w).uses++;
+  for (const { key, wins: pair } of keyed) if (key !== L.END_KEY) for (const win of pair!) win.uses++;
   const winList: Win[] = [];
   for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
   winList.sort((a, b) => cmp(b.uses, a.uses) || cmp(a.length, b.length) || cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset));
   winList.forEach((w, i) => (w.index = i));
   for (const k of keyed) {
-    const d = k.r.detect;
-    if (!d) continue;
-    const [w1, w2] = [winIndex(d.anchor, d.windows[0]), winIndex(d.anchor, d.windows[1])];
-    [k.check, k.checkCrc] = w2 < w1 ? [w2, d.windows[1].crc >>> 0] : [w1, d.windows[0].crc >>> 0];
+    if (k.key === L.END_KEY) continue;
+    const second = L.checkIsWindow2(k.wins![0].index, k.wins![1].index) ? 1 : 0;
+    k.check = k.wins![second].index;
+    k.checkCrc = k.r.detect!.windows[second].crc >>> 0;
   }
   // A key's rows sorted by check window, then its CRC: the rows sharing a check window are one
-  // group, whose window is hashed once and searched for its CRC.
-  keyed.sort((a, b) => cmp(a.key, b.key) || (a.key === L.END_KEY ? 0 : cmp(a.check, b.check) || cmp(a.checkCrc, b.checkCrc)) || cmp(a.r.id, b.r.id));
+  // group, whose window is hashed once and searched for its CRC. Rows outside the index by id.
+  keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.check, b.check) || cmp(a.checkCrc, b.checkCrc) || cmp(a.r.id, b.r.id));
   const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
   const indexedRows = indexed < 0 ? keyed.length : indexed;
 
@@ -265,7 +267,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   const recs = new Uint8Array(keyed.length * L.ROW_SIZE);
   const rv = new DataView(recs.buffer);
   const keyList: { key: number; row: number }[] = [];
-  keyed.forEach(({ r, key }, row) => {
+  keyed.forEach(({ r, key, wins: pair }, row) => {
     const o = row * L.ROW_SIZE;
     rv.setUint32(o + L.R_ID, r.id, true);
     rv.setUint32(o + L.R_NAME, names.index.get(r.name)!, true);
@@ -274,9 +276,9 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     const d = r.detect;
     if (d) {
       rv.setUint16(o + L.R_FIRST, d.first, true);
-      rv.setUint32(o + L.R_WIN1, winIndex(d.anchor, d.windows[0]), true);
+      rv.setUint32(o + L.R_WIN1, pair![0].index, true);
       rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
-      rv.setUint32(o + L.R_WIN2, winIndex(d.anchor, d.windows[1]), true);
+      rv.setUint32(o + L.R_WIN2, pair![1].index, true);
       rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
     } else {
       rv.setUint32(o + L.R_WIN1, L.NONE, true);
