@@ -148,6 +148,7 @@ const ok = JSON.stringify(found) === JSON.stringify(expected);
 
 const f1 = (x) => x.toFixed(1);
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+const goal = (a, b) => `<= 1.5x: ${a / b <= 1.5 ? "met" : "not met"}`;
 const load = os.loadavg()[0].toFixed(1);
 const table = [
   `Machine: Node ${process.version}, ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores), load average ${load} at the end; corpus ${FILES} files, ${(corpus.totalBytes / 2 ** 20).toFixed(0)} MiB; ${PASSES} alternating passes`,
@@ -155,10 +156,10 @@ const table = [
   `| | ${SMALL.toLocaleString("en")} records | ${LARGE.toLocaleString("en")} records | ratio | goal |`,
   "|---|---|---|---|---|",
   `| Database | ${statSync(small.db).size.toLocaleString("en")} bytes | ${statSync(large.db).size.toLocaleString("en")} bytes | | |`,
-  `| Scan in-process, median | ${f1(inProcess[0].medianMs)} ms | ${f1(inProcess[1].medianMs)} ms | ${ratio(inProcess[1].medianMs, inProcess[0].medianMs)} | <= 1.5x |`,
+  `| Scan in-process, median | ${f1(inProcess[0].medianMs)} ms | ${f1(inProcess[1].medianMs)} ms | ${ratio(inProcess[1].medianMs, inProcess[0].medianMs)} | ${goal(inProcess[1].medianMs, inProcess[0].medianMs)} |`,
   `| Scan in-process, fastest pass | ${f1(inProcess[0].minMs)} ms | ${f1(inProcess[1].minMs)} ms | ${ratio(inProcess[1].minMs, inProcess[0].minMs)} | |`,
   `| Candidates / CRCs / CRC bytes per pass | ${work[0].candidates} / ${work[0].crcs} / ${work[0].crcBytes} | ${work[1].candidates} / ${work[1].crcs} / ${work[1].crcBytes} | | |`,
-  `| \`tgvx scan -i\` of the corpus, CLI wall (median of ${CLI_RUNS} in turn; reads the files, loads the database) | ${Math.round(cli[0])} ms | ${Math.round(cli[1])} ms | ${ratio(cli[1], cli[0])} | |`,
+  `| \`tgvx scan -i\` of the corpus, CLI wall, as versus.mjs times scans (median of ${CLI_RUNS} in turn; reads the files, loads the database) | ${Math.round(cli[0])} ms | ${Math.round(cli[1])} ms | ${ratio(cli[1], cli[0])} | ${goal(cli[1], cli[0])} |`,
   `| Detections of the ${LARGE.toLocaleString("en")}-record database | | ${found.length} (planted ${expected.length}) | | ${ok ? "exact" : "DIFFER"} |`,
 ].join("\n");
 process.stdout.write(`${table}\n`);
