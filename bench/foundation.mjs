@@ -21,8 +21,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { benchCli, importBuilt } from "./lib/cli.mjs";
 import { generateCorpus as generateCorpusIn } from "./lib/corpus.mjs";
 import { median, round } from "./lib/synthetic.mjs";
 
@@ -84,53 +84,27 @@ if (process.argv[2] === "--child-compile-breakdown") {
   process.exit(0);
 }
 
-const { values: args } = parseArgs({
-  options: {
-    records: { type: "string", default: "100000" },
-    files: { type: "string", default: "2000" },
-    work: { type: "string", default: join(REPO, "bench", ".work") },
-    seed: { type: "string", default: "1" },
-    "per-family": { type: "string", default: "100" },
-    "families-per-file": { type: "string", default: "10" },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const { args, int, log } = benchCli("foundation", {
+  records: { type: "string", default: "100000" },
+  files: { type: "string", default: "2000" },
+  work: { type: "string", default: join(REPO, "bench", ".work"), hint: "DIR" },
+  seed: { type: "string", default: "1" },
+  "per-family": { type: "string", default: "100" },
+  "families-per-file": { type: "string", default: "10" },
 });
-if (args.help) {
-  process.stdout.write(
-    "usage: node bench/foundation.mjs [--records N] [--files M] [--work DIR] [--seed S] [--per-family 100] [--families-per-file 10]\n",
-  );
-  process.exit(0);
-}
-const N_RECORDS = int(args.records, "--records", 1);
-const N_FILES = int(args.files, "--files", 1);
+const N_RECORDS = int(args.records, "records");
+const N_FILES = int(args.files, "files");
 const SEED = args.seed;
-const PER_FAMILY = int(args["per-family"], "--per-family", 1);
-const FAMILIES_PER_FILE = int(args["families-per-file"], "--families-per-file", 1);
+const PER_FAMILY = int(args["per-family"], "per-family");
+const FAMILIES_PER_FILE = int(args["families-per-file"], "families-per-file");
 const WORK = resolve(args.work);
 const RECORDS_DIR = join(WORK, "records");
 const CORPUS_DIR = join(WORK, "corpus");
 const DB_PATH = join(WORK, "bench.tgvxdb");
 const RESULTS_PATH = join(WORK, "foundation-results.json");
 
-function int(v, name, min) {
-  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    process.stderr.write(`foundation: ${name} must be an integer >= ${min}, got "${v}"\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
-let engineMod;
-try {
-  engineMod = await import("@tgvx/engine");
-} catch (err) {
-  process.stderr.write(`foundation: cannot import @tgvx/engine (${err.message}); build first: npm run build\n`);
-  process.exit(2);
-}
+const [engineMod] = await importBuilt("foundation", "@tgvx/engine");
 const { Engine, analyzeObject, sha256 } = engineMod;
-
-const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 
 // ---------------------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import * as zlib from "node:zlib";
+import { benchCli } from "./lib/cli.mjs";
 import { hex, hexByte, keystream, median, Rng, round, toText } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,38 +40,23 @@ if (!isMainThread) {
 }
 const CLI = join(REPO, "packages", "cli", "bin", "tgvx.js");
 
-const { values: args } = parseArgs({
-  options: {
-    samples: { type: "string", default: "10000" },
-    records: { type: "string", default: "1000" },
-    work: { type: "string", default: join(REPO, "bench", ".work", "harness") },
-    seed: { type: "string", default: "1" },
-    runs: { type: "string", default: "3" },
-    "max-kib": { type: "string", default: "16" },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const { args, int, log } = benchCli("harness", {
+  samples: { type: "string", default: "10000" },
+  records: { type: "string", default: "1000" },
+  work: { type: "string", default: join(REPO, "bench", ".work", "harness"), hint: "DIR" },
+  seed: { type: "string", default: "1" },
+  runs: { type: "string", default: "3" },
+  "max-kib": { type: "string", default: "16" },
 });
-if (args.help) {
-  process.stdout.write("usage: node bench/harness.mjs [--samples 10000] [--records 1000] [--work DIR] [--seed S] [--runs 3] [--max-kib 16]\n");
-  process.exit(0);
-}
-function int(v, name, min) {
-  if (!/^\d+$/.test(v) || Number(v) < min) {
-    process.stderr.write(`harness bench: ${name} must be an integer >= ${min}, got "${v}"\n`);
-    process.exit(2);
-  }
-  return Number(v);
-}
-const N_SAMPLES = int(args.samples, "--samples", 20);
-const N_RECORDS = int(args.records, "--records", 10);
-const RUNS = int(args.runs, "--runs", 1);
-const MAX_KIB = int(args["max-kib"], "--max-kib", 1);
+const N_SAMPLES = int(args.samples, "samples", 20);
+const N_RECORDS = int(args.records, "records", 10);
+const RUNS = int(args.runs, "runs");
+const MAX_KIB = int(args["max-kib"], "max-kib");
 const SEED = args.seed;
 const WORK = resolve(args.work);
 const RECORDS = join(WORK, "records");
 const CORPUS = join(WORK, "corpus");
 const DB = join(WORK, "bench.tgvxdb");
-const log = (m) => process.stderr.write(`[harness-bench] ${m}\n`);
 
 let engineCrc;
 const crc32 = (b) => {

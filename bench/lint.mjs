@@ -21,24 +21,21 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchCli } from "./lib/cli.mjs";
 import { hex, hexByte, median, Rng, round } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: args } = parseArgs({
-  options: {
-    records: { type: "string", default: "100000" },
-    "per-file": { type: "string", default: "1000" },
-    work: { type: "string", default: join(REPO, "bench/.work/lint") },
-    seed: { type: "string", default: "1" },
-    runs: { type: "string", default: "3" },
-  },
+const { args, int, log } = benchCli("lint", {
+  records: { type: "string", default: "100000" },
+  "per-file": { type: "string", default: "1000" },
+  work: { type: "string", default: join(REPO, "bench/.work/lint"), hint: "DIR" },
+  seed: { type: "string", default: "1" },
+  runs: { type: "string", default: "3" },
 });
-const N = Number(args.records);
-const PER_FILE = Number(args["per-file"]);
-const RUNS = Number(args.runs);
+const N = int(args.records, "records");
+const PER_FILE = int(args["per-file"], "per-file");
+const RUNS = int(args.runs, "runs");
 const WORK = resolve(args.work);
-const log = (s) => process.stderr.write(`${s}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // 1. records

@@ -21,51 +21,28 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { benchCli, importBuilt } from "./lib/cli.mjs";
 import { median, Rng, round } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(REPO, "packages/cli/bin/tgvx.js");
 
-const { values: args } = parseArgs({
-  options: {
-    records: { type: "string", default: "100000" },
-    change: { type: "string", default: "1" },
-    seed: { type: "string", default: "1" },
-    runs: { type: "string", default: "3" },
-    work: { type: "string", default: join(REPO, "bench", ".work", "patch") },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const { args, number, log } = benchCli("patch", {
+  records: { type: "string", default: "100000" },
+  change: { type: "string", default: "1", hint: "PERCENT" },
+  seed: { type: "string", default: "1" },
+  runs: { type: "string", default: "3" },
+  work: { type: "string", default: join(REPO, "bench", ".work", "patch"), hint: "DIR" },
 });
-if (args.help) {
-  process.stdout.write("usage: node bench/patch.mjs [--records 100000] [--change 1] [--seed 1] [--runs 3] [--work DIR]\n");
-  process.exit(0);
-}
-function num(v, name, min, max = Infinity) {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    process.stderr.write(`patch bench: ${name} must be a number ${min}..${max}, got "${v}"\n`);
-    process.exit(2);
-  }
-  return n;
-}
-const N = Math.floor(num(args.records, "--records", 100));
-const CHANGE = num(args.change, "--change", 0.01, 100);
-const RUNS = Math.floor(num(args.runs, "--runs", 1, 50));
+const N = Math.floor(number(args.records, "records", 100));
+const CHANGE = number(args.change, "change", 0.01, 100);
+const RUNS = Math.floor(number(args.runs, "runs", 1, 50));
 const SEED = args.seed;
 const WORK = resolve(args.work);
-const log = (m) => process.stderr.write(`[patch bench] ${m}\n`);
 
-let engine, compiler;
-try {
-  engine = await import("@tgvx/engine");
-  compiler = await import("@tgvx/compiler");
-} catch (err) {
-  process.stderr.write(`patch bench: cannot import the workspace packages (${err.message}); build first: npm run build\n`);
-  process.exit(2);
-}
+const [engine, compiler] = await importBuilt("patch", "@tgvx/engine", "@tgvx/compiler");
 
 function tgvx(argv, { json = false } = {}) {
   const t0 = performance.now();

@@ -23,49 +23,27 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { databaseWriterStamp, generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { benchCli, importBuilt } from "./lib/cli.mjs";
 import { generateCorpus } from "./lib/corpus.mjs";
 import { median } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO, "packages/cli/bin/tgvx.js");
 
-const { values: args } = parseArgs({
-  options: {
-    small: { type: "string", default: "10000" },
-    large: { type: "string", default: "1000000" },
-    files: { type: "string", default: "2000" },
-    passes: { type: "string", default: "25" },
-    "cli-runs": { type: "string", default: "7" },
-    seed: { type: "string", default: "1" },
-    work: { type: "string", default: join(REPO, "bench", ".work", "scale") },
-    help: { type: "boolean", default: false },
-  },
+const { args, int, log } = benchCli("scale", {
+  small: { type: "string", default: "10000" },
+  large: { type: "string", default: "1000000" },
+  files: { type: "string", default: "2000" },
+  passes: { type: "string", default: "25" },
+  "cli-runs": { type: "string", default: "7" },
+  seed: { type: "string", default: "1" },
+  work: { type: "string", default: join(REPO, "bench", ".work", "scale"), hint: "DIR" },
 });
-if (args.help) {
-  process.stdout.write("usage: node bench/scale.mjs [--small 10000] [--large 1000000] [--files 2000] [--passes 25] [--cli-runs 7] [--work DIR] [--seed 1]\n");
-  process.exit(0);
-}
-const int = (v, name) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) {
-    process.stderr.write(`scale: ${name} must be a positive integer, got "${v}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
-const [SMALL, LARGE, FILES, PASSES, CLI_RUNS] = [int(args.small, "--small"), int(args.large, "--large"), int(args.files, "--files"), int(args.passes, "--passes"), int(args["cli-runs"], "--cli-runs")];
+const [SMALL, LARGE, FILES, PASSES, CLI_RUNS] = ["small", "large", "files", "passes", "cli-runs"].map((flag) => int(args[flag], flag));
 const WORK = resolve(args.work);
-const log = (msg) => process.stderr.write(`[scale] ${msg}\n`);
 
-let engineMod;
-try {
-  engineMod = await import("@tgvx/engine");
-} catch (err) {
-  process.stderr.write(`scale: cannot import @tgvx/engine (${err.message}); build first: npm run build\n`);
-  process.exit(2);
-}
+const [engineMod] = await importBuilt("scale", "@tgvx/engine");
 const { Engine, FORMAT_VERSION } = engineMod;
 
 /** Records and database for `count` records in WORK/db-COUNT, made again only when the parameters or the format changed. */

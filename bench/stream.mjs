@@ -26,52 +26,29 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { databaseWriterStamp, featureCode, generateRecords, recordYaml } from "./lib/bench-records.mjs";
+import { benchCli, importBuilt } from "./lib/cli.mjs";
 import { keystream, median, round, toText } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const MiB = 1024 * 1024;
 
-const { values: args } = parseArgs({
-  options: {
-    records: { type: "string", default: "100000" },
-    mb: { type: "string", default: "1024" },
-    chunks: { type: "string", default: "4096,65536,1048576" },
-    runs: { type: "string", default: "3" },
-    seed: { type: "string", default: "1" },
-    work: { type: "string", default: join(REPO, "bench", ".work") },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const { args, int, log } = benchCli("stream", {
+  records: { type: "string", default: "100000" },
+  mb: { type: "string", default: "1024" },
+  chunks: { type: "string", default: "4096,65536,1048576" },
+  runs: { type: "string", default: "3" },
+  seed: { type: "string", default: "1" },
+  work: { type: "string", default: join(REPO, "bench", ".work"), hint: "DIR" },
 });
-if (args.help) {
-  process.stdout.write("usage: node bench/stream.mjs [--records 100000] [--mb 1024] [--chunks 4096,65536,1048576] [--runs 3] [--seed 1] [--work DIR]\n");
-  process.exit(0);
-}
-const int = (v, name, min) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) {
-    process.stderr.write(`stream: ${name} must be an integer >= ${min}, got "${v}"\n`);
-    process.exit(2);
-  }
-  return n;
-};
-const N_RECORDS = int(args.records, "--records", 1);
-const STREAM_MIB = int(args.mb, "--mb", 2);
-const CHUNKS = args.chunks.split(",").map((c) => int(c.trim(), "--chunks", 1));
-const RUNS = int(args.runs, "--runs", 1);
+const N_RECORDS = int(args.records, "records");
+const STREAM_MIB = int(args.mb, "mb", 2);
+const CHUNKS = args.chunks.split(",").map((c) => int(c.trim(), "chunks"));
+const RUNS = int(args.runs, "runs");
 const SEED = args.seed;
 const WORK = resolve(args.work);
-const log = (msg) => process.stderr.write(`[stream] ${msg}\n`);
 
-let engineMod, compilerMod;
-try {
-  engineMod = await import("@tgvx/engine");
-  compilerMod = await import("@tgvx/compiler");
-} catch (err) {
-  process.stderr.write(`stream: cannot import the workspace packages (${err.message}); build first: npm run build\n`);
-  process.exit(2);
-}
+const [engineMod, compilerMod] = await importBuilt("stream", "@tgvx/engine", "@tgvx/compiler");
 const { Engine } = engineMod;
 
 // 1. database -----------------------------------------------------------------------------------

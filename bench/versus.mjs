@@ -25,8 +25,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { benchCli, importBuilt } from "./lib/cli.mjs";
 import { generateCorpus, writeCodePacks } from "./lib/corpus.mjs";
 import { median, round } from "./lib/synthetic.mjs";
 
@@ -52,47 +52,27 @@ if (process.argv[2] === "--child-load") {
   process.exit(0);
 }
 
-const { values: args } = parseArgs({
-  options: {
-    records: { type: "string", default: "100000" },
-    files: { type: "string", default: "2000" },
-    runs: { type: "string", default: "3" },
-    "load-runs": { type: "string", default: "15" },
-    jobs: { type: "string", default: "auto" },
-    work: { type: "string", default: join(REPO, "bench", ".work", "versus") },
-    seed: { type: "string", default: "1" },
-    "per-family": { type: "string", default: "100" },
-    "families-per-file": { type: "string", default: "10" },
-    "max-rss-mib": { type: "string" },
-    "allow-approximate": { type: "boolean", default: false },
-    "no-install": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const { args, int, fail: die, log } = benchCli("versus", {
+  records: { type: "string", default: "100000", hint: "10000|100000|1000000" },
+  files: { type: "string", default: "2000" },
+  runs: { type: "string", default: "3" },
+  "load-runs": { type: "string", default: "15" },
+  jobs: { type: "string", default: "auto", hint: "auto|N" },
+  work: { type: "string", default: join(REPO, "bench", ".work", "versus"), hint: "DIR" },
+  seed: { type: "string", default: "1" },
+  "per-family": { type: "string", default: "100" },
+  "families-per-file": { type: "string", default: "10" },
+  "max-rss-mib": { type: "string", hint: "M" },
+  "allow-approximate": { type: "boolean", default: false },
+  "no-install": { type: "boolean", default: false },
 });
-if (args.help) {
-  process.stdout.write(
-    "usage: node bench/versus.mjs [--records 10000|100000|1000000] [--files 2000] [--runs 3] [--load-runs 15] [--jobs auto|N]\n" +
-      "                             [--work DIR] [--seed S] [--max-rss-mib M] [--allow-approximate] [--no-install]\n",
-  );
-  process.exit(0);
-}
-const log = (msg) => process.stderr.write(`[versus] ${msg}\n`);
-const die = (msg) => {
-  process.stderr.write(`versus: ${msg}\n`);
-  process.exit(2);
-};
-function int(v, name, min) {
-  const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) die(`${name} must be an integer >= ${min}, got "${v}"`);
-  return n;
-}
-const N_RECORDS = int(args.records, "--records", 1);
-const N_FILES = int(args.files, "--files", 1);
-const RUNS = int(args.runs, "--runs", 1);
+const N_RECORDS = int(args.records, "records");
+const N_FILES = int(args.files, "files");
+const RUNS = int(args.runs, "runs");
 // Loading is ~0.1 s and swings with the machine's load: more runs, tgvx and YARA in turn.
-const LOAD_RUNS = int(args["load-runs"], "--load-runs", 1);
+const LOAD_RUNS = int(args["load-runs"], "load-runs");
 const CORES = os.availableParallelism();
-const JOBS = args.jobs === "auto" ? Math.max(2, Math.min(CORES, 8)) : int(args.jobs, "--jobs", 2);
+const JOBS = args.jobs === "auto" ? Math.max(2, Math.min(CORES, 8)) : int(args.jobs, "jobs", 2);
 const SEED = args.seed;
 const WORK = resolve(args.work);
 const P = {
@@ -139,12 +119,7 @@ if (missing.length) {
 const firstLine = (cmd, a) => (spawnSync(cmd, a, { encoding: "utf8" }).stdout || "").split("\n")[0].trim();
 const versions = { clamav: firstLine("clamscan", ["--version"]), yara: firstLine("yara", ["--version"]), node: process.version };
 
-let engineMod;
-try {
-  engineMod = await import("@tgvx/engine");
-} catch (err) {
-  die(`cannot import @tgvx/engine (${err.message}); build first: npm run build`);
-}
+const [engineMod] = await importBuilt("versus", "@tgvx/engine");
 
 // ---------------------------------------------------------------------------------------------
 // 2. measuring: wall time, exit code, peak RSS (/usr/bin/time), with a memory guard
@@ -157,7 +132,7 @@ function memAvailableMiB() {
   return Math.floor(os.freemem() / 1024 / 1024);
 }
 const MEM_AVAILABLE = memAvailableMiB();
-const MAX_RSS_MIB = args["max-rss-mib"] ? int(args["max-rss-mib"], "--max-rss-mib", 64) : Math.floor(MEM_AVAILABLE * 0.8);
+const MAX_RSS_MIB = args["max-rss-mib"] ? int(args["max-rss-mib"], "max-rss-mib", 64) : Math.floor(MEM_AVAILABLE * 0.8);
 
 function rssKiBOfTree(pid) {
   let total = 0;
@@ -255,8 +230,8 @@ mkdirSync(WORK, { recursive: true });
 const loadStart = os.loadavg().map((x) => round(x, 1));
 log(`memory: ${MEM_AVAILABLE} MiB available; any run passing ${MAX_RSS_MIB} MiB resident is stopped (--max-rss-mib)`);
 let t = performance.now();
-const { records, families } = generateRecords({ count: N_RECORDS, perFamily: int(args["per-family"], "--per-family", 1), seed: SEED });
-const recFiles = writeRecords(P.records, records, families, { familiesPerFile: int(args["families-per-file"], "--families-per-file", 1), seed: SEED });
+const { records, families } = generateRecords({ count: N_RECORDS, perFamily: int(args["per-family"], "per-family"), seed: SEED });
+const recFiles = writeRecords(P.records, records, families, { familiesPerFile: int(args["families-per-file"], "families-per-file"), seed: SEED });
 log(`records: ${records.length} in ${recFiles.files} YAML files in ${Math.round(performance.now() - t)} ms`);
 t = performance.now();
 const corpus = generateCorpus({ records, files: N_FILES, seed: SEED, dir: P.corpus, manifestPath: join(WORK, "corpus-manifest.json"), engine: engineMod });
