@@ -499,10 +499,10 @@ export class Engine {
       const end = keys[2 * k + 3];
       stats.candidates += end - start;
       if (profile) for (let row = start; row < end; row++) profile.candidates[row]++;
-      // A key's rows are sorted by check window (a record's lower-numbered window, L.checkIsWindow2:
-      // windows are numbered by how many records use them, so it is the one most likely hashed
-      // for this object already), then its CRC. Rows sharing a check window are a group: the window is
-      // hashed once and only the rows with its CRC are looked at.
+      // A key's rows are sorted by check window (a record's lower-numbered window, see
+      // L.checkIsWindow2: windows are numbered by how many records use them, so it is the one
+      // most likely hashed for this object already), then its CRC. Rows sharing a check window
+      // are a group: the window is hashed once and only the rows with its CRC are looked at.
       for (let row = start; row < end; ) {
         const check = this.checkWindow(row);
         let next = row + 1;
