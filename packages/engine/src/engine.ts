@@ -227,7 +227,10 @@ export class Engine {
   /** Per probe: its anchor and offset (Database.probeTable). */
   private readonly probeAnchor: Uint8Array;
   private readonly probeAt: Int32Array;
-  /** Scratch of one object's probes: their keys and where they read, then the ones the filter lets through. */
+  /**
+   * Scratch of one object's probes: their keys (probe << 16 | word) and where they read, then the
+   * ones the filter lets through, then the ones found: key numbers and their probes.
+   */
   private readonly probeKey: Uint32Array;
   private readonly probePos: Int32Array;
   private readonly probeProbe: Uint32Array;
@@ -453,8 +456,7 @@ export class Engine {
       const pos = a + this.probeAt[p];
       if (a < 0 || pos < 0 || pos + 2 > size) continue;
       probeKey[n] = ((p << 16) | bytes[pos] | (bytes[pos + 1] << 8)) >>> 0;
-      probePos[n] = pos;
-      probeProbe[n++] = p;
+      probePos[n++] = pos;
     }
     const filter = this.keyFilter;
     const shift = this.keyShift;
@@ -464,8 +466,7 @@ export class Engine {
       const mask = keyBitsOf(h);
       if ((filter[h >>> shift] & mask) === mask) {
         probeKey[passed] = probeKey[i];
-        probePos[passed] = probePos[i];
-        probeProbe[passed++] = probeProbe[i];
+        probePos[passed++] = probePos[i];
       }
     }
     // The index in passes too: each probe's first read of the keys, the searches, then each
@@ -475,12 +476,12 @@ export class Engine {
     const probeKeys = this.probeKeys;
     let warm = 0;
     for (let i = 0; i < passed; i++) {
-      const p = probeProbe[i];
+      const p = probeKey[i] >>> 16;
       warm += keys[2 * keyGuess(probeKey[i], probeKeys[p], probeKeys[p + 1] - 1)];
     }
     let found = 0; // from here probeKey[i] holds the number of the key found, not the key
     for (let i = 0; i < passed; i++) {
-      const p = probeProbe[i];
+      const p = probeKey[i] >>> 16;
       const k = this.findKey(probeKey[i], probeKeys[p], probeKeys[p + 1] - 1);
       if (k < 0) continue;
       probeKey[found] = k;
@@ -522,7 +523,7 @@ export class Engine {
         }
         for (let r = from; r < next; r++) {
           const ro = db.rowOffset(r);
-          const second = L.checkIsWindow2(v.getUint32(ro + L.R_WIN1, true), v.getUint32(ro + L.R_WIN2, true));
+          const second = this.checksWindow2(ro);
           const ca = v.getUint32(ro + (second ? L.R_CRC2 : L.R_CRC1), true); // the check window's CRC
           const wb = v.getUint32(ro + (second ? L.R_WIN1 : L.R_WIN2), true); // the other window
           const cb = v.getUint32(ro + (second ? L.R_CRC1 : L.R_CRC2), true);
@@ -852,20 +853,22 @@ export class Engine {
     return anchors[2];
   }
 
-  /** A row's check window (L.checkIsWindow2). */
-  private checkWindow(row: number): number {
+  /** Whether the row at byte offset `ro` checks its window 2 first (L.checkIsWindow2). */
+  private checksWindow2(ro: number): boolean {
     const v = this.db.view;
-    const o = this.db.rowOffset(row);
-    const w1 = v.getUint32(o + L.R_WIN1, true);
-    const w2 = v.getUint32(o + L.R_WIN2, true);
-    return L.checkIsWindow2(w1, w2) ? w2 : w1;
+    return L.checkIsWindow2(v.getUint32(ro + L.R_WIN1, true), v.getUint32(ro + L.R_WIN2, true));
+  }
+
+  /** A row's check window. */
+  private checkWindow(row: number): number {
+    const ro = this.db.rowOffset(row);
+    return this.db.view.getUint32(ro + (this.checksWindow2(ro) ? L.R_WIN2 : L.R_WIN1), true);
   }
 
   /** The CRC a row expects of its check window. */
   private checkCrc(row: number): number {
-    const v = this.db.view;
-    const o = this.db.rowOffset(row);
-    return v.getUint32(o + (L.checkIsWindow2(v.getUint32(o + L.R_WIN1, true), v.getUint32(o + L.R_WIN2, true)) ? L.R_CRC2 : L.R_CRC1), true);
+    const ro = this.db.rowOffset(row);
+    return this.db.view.getUint32(ro + (this.checksWindow2(ro) ? L.R_CRC2 : L.R_CRC1), true);
   }
 
   /** The first row at or after `lo` (whose check window is `check`) with another check window, or `end`: steps 1, 2, 4, ... then halving. */

@@ -797,11 +797,6 @@ function checkCrossReferences(db: Database): void {
   }
 }
 
-/**
- * The index keys in order, each a run of rows found under it, every row's references in bounds:
- * -1, or the first bad row, or -2 - k for a bad key k. A function of its own with plain
- * arguments, so that the engine optimizes its loop soon: it runs once per load, over every row.
- */
 /** Whether the row at word `o` sorts after the one before it in a key's run: by check window (L.checkIsWindow2), its CRC, then id. */
 function rowFollows(rows: Uint32Array, o: number): boolean {
   const p = o - ROW_WORDS;
@@ -816,6 +811,11 @@ function rowFollows(rows: Uint32Array, o: number): boolean {
   return rows[o + W_ID] > rows[p + W_ID];
 }
 
+/**
+ * The index keys in order, each a run of rows found under it, every row's references in bounds:
+ * -1, or the first bad row, or -2 - k for a bad key k. A function of its own with plain
+ * arguments, so that the engine optimizes its loop soon: it runs once per load, over every row.
+ */
 function checkIndex(
   keys: Uint32Array,
   rows: Uint32Array,

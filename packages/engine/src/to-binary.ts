@@ -197,9 +197,11 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   type Probe = { anchor: number; at: number; index: number };
   const wins = new Map<number, Map<number, Win>>();
   const probes = new Map<number, Probe>();
-  // Per record (byId order): its two windows, once found.
-  const recordWins: ([Win, Win] | undefined)[] = byId.map((r) => {
-    if (!r.detect) return undefined;
+  // Per record (byId order, sorted into row order below): its two windows, once found; its key,
+  // check window and that window's CRC once windows and probes are numbered.
+  const keyed = byId.map((r) => {
+    const entry = { r, wins: undefined as [Win, Win] | undefined, key: L.END_KEY, check: 0, checkCrc: 0 };
+    if (!r.detect) return entry;
     const d = r.detect;
     const pair = d.windows.map((w) => {
       if (w.length > L.MAX_WINDOW_LENGTH) throw new RangeError(`record ${r.id}: window of ${w.length} bytes is longer than ${L.MAX_WINDOW_LENGTH}`);
@@ -212,16 +214,18 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     });
     const k = anchorAt(d.anchor, d.at);
     if (!probes.has(k)) probes.set(k, { anchor: d.anchor, at: d.at, index: 0 });
-    return [pair[0], pair[1]];
+    entry.wins = [pair[0], pair[1]];
+    return entry;
   });
   const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
   probeList.forEach((p, i) => (p.index = i));
 
   // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
-  const keyOf = (r: RecordImage) =>
-    r.detect && r.status !== DEPRECATED ? ((probes.get(anchorAt(r.detect.anchor, r.detect.at))!.index << 16) | r.detect.first) >>> 0 : L.END_KEY;
-  const keyed = byId.map((r, i) => ({ r, key: keyOf(r), wins: recordWins[i], check: 0, checkCrc: 0 }));
+  for (const k of keyed) {
+    const d = k.r.detect;
+    if (d && k.r.status !== DEPRECATED) k.key = ((probes.get(anchorAt(d.anchor, d.at))!.index << 16) | d.first) >>> 0;
+  }
 
   // Windows are numbered by how many indexed records use them, most first, then shortest first.
   // A record's check window is its lower-numbered one: the one most likely hashed already for
