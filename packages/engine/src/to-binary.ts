@@ -55,7 +55,10 @@ export interface DatabaseImage {
   stencils?: readonly Stencil[];
 }
 
-/** Opaque byte strings stored once each, referred to by offset (found again by a hash of their bytes). */
+/**
+ * Opaque byte strings stored once each, referred to by offset (found again by a hash of their
+ * bytes). A new one is copied in, so a caller may fill one buffer again for every lookup.
+ */
 class BlobTable {
   private readonly byHash = new Map<number, number[]>();
   private readonly parts: Uint8Array[] = [];
@@ -76,7 +79,7 @@ class BlobTable {
     } else this.byHash.set(h, (same = []));
     const at = this.size;
     same.push(this.parts.length);
-    this.parts.push(b);
+    this.parts.push(b.slice());
     this.offsets.push(at);
     this.size += b.length;
     return at;
@@ -156,32 +159,48 @@ function cmp(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Names, distinct, sorted by bytes, front-coded in blocks (see NAME in the layout). */
-function encodeNames(names: Iterable<string>): { bytes: Uint8Array; count: number; index: Map<string, number> } {
-  const enc = new TextEncoder();
-  const list = [...new Set(names)].map((n) => ({ n, b: enc.encode(n) }));
-  for (const { n, b } of list) {
-    if (b.length > L.MAX_NAME_BYTES || b.some((c) => c >= 0x80)) throw new RangeError(`record name "${n}" is not ASCII of at most ${L.MAX_NAME_BYTES} bytes`);
-  }
-  list.sort((x, y) => (x.n < y.n ? -1 : x.n > y.n ? 1 : 0)); // ASCII: code units order = byte order
-  const blocks = Math.ceil(list.length / L.NAME_BLOCK);
-  const parts: number[] = [];
-  const offsets: number[] = [];
-  list.forEach(({ b }, i) => {
-    let shared = 0;
-    if (i % L.NAME_BLOCK === 0) offsets.push(blocks * 4 + parts.length);
-    else {
-      const prev = list[i - 1].b;
-      while (shared < b.length && shared < prev.length && b[shared] === prev[shared]) shared++;
-    }
-    parts.push(shared, b.length - shared);
-    for (let k = shared; k < b.length; k++) parts.push(b[k]);
+/**
+ * Names, distinct, sorted by bytes, front-coded in blocks (see NAME in the layout), and the number
+ * of each of `names` among them. Names are ASCII, so a code unit is a byte and the strings' order
+ * is the bytes'. Sorting their positions finds the equal ones without a million-entry hash table.
+ */
+function encodeNames(names: readonly string[]): { bytes: Uint8Array; count: number; index: Uint32Array } {
+  const order: number[] = [];
+  for (let i = 0; i < names.length; i++) order.push(i);
+  order.sort((x, y) => (names[x] < names[y] ? -1 : names[x] > names[y] ? 1 : 0));
+  let count = 0;
+  let size = 0;
+  order.forEach((i, o) => {
+    const n = names[i];
+    if (o > 0 && n === names[order[o - 1]]) return;
+    let ascii = n.length <= L.MAX_NAME_BYTES;
+    for (let k = 0; ascii && k < n.length; k++) ascii = n.charCodeAt(k) < 0x80;
+    if (!ascii) throw new RangeError(`record name "${n}" is not ASCII of at most ${L.MAX_NAME_BYTES} bytes`);
+    count++;
+    size += 2 + n.length;
   });
-  const out = new Uint8Array(blocks * 4 + parts.length);
+  const blocks = Math.ceil(count / L.NAME_BLOCK);
+  const out = new Uint8Array(blocks * 4 + size);
   const v = new DataView(out.buffer);
-  offsets.forEach((o, i) => v.setUint32(i * 4, o, true));
-  out.set(parts, blocks * 4);
-  return { bytes: out, count: list.length, index: new Map(list.map(({ n }, i) => [n, i])) };
+  const index = new Uint32Array(names.length);
+  let p = blocks * 4;
+  let at = -1;
+  let prev = "";
+  for (const i of order) {
+    const n = names[i];
+    if (at < 0 || n !== prev) {
+      at++;
+      let shared = 0;
+      if (at % L.NAME_BLOCK === 0) v.setUint32((at / L.NAME_BLOCK) * 4, p, true);
+      else while (shared < n.length && shared < prev.length && n.charCodeAt(shared) === prev.charCodeAt(shared)) shared++;
+      out[p++] = shared;
+      out[p++] = n.length - shared;
+      for (let k = shared; k < n.length; k++) out[p++] = n.charCodeAt(k);
+      prev = n;
+    }
+    index[i] = at;
+  }
+  return { bytes: out.subarray(0, p), count, index };
 }
 
 /** Build the sections of a database image. */
@@ -190,71 +209,87 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   for (let i = 1; i < byId.length; i++)
     if (byId[i].id === byId[i - 1].id) throw new RangeError(`duplicate record id ${byId[i].id}`);
 
-  // Distinct windows and probes, found again by numbers (anchor and a signed 32-bit offset in one
-  // exact number, then the length), not by strings made for every record.
-  const anchorAt = (anchor: number, at: number) => anchor * 0x100000000 + (at >>> 0);
+  // Distinct windows and probes, found again by numbers (a window by its offset, then its anchor
+  // and length in one small integer; a probe by anchor and a signed 32-bit offset in one exact
+  // number), not by strings made for every record.
   type Win = { anchor: number; offset: number; length: number; index: number; uses: number };
   type Probe = { anchor: number; at: number; index: number };
   const wins = new Map<number, Map<number, Win>>();
   const probes = new Map<number, Probe>();
-  // Per record (byId order, sorted into row order below): its two windows, once found; its key,
-  // check window and that window's CRC once windows and probes are numbered.
-  const keyed = byId.map((r) => {
-    const entry = { r, wins: undefined as [Win, Win] | undefined, key: L.END_KEY, check: 0, checkCrc: 0 };
-    if (!r.detect) return entry;
+  const windowOf = (r: RecordImage, w: WindowImage): Win => {
+    if (w.length > L.MAX_WINDOW_LENGTH) throw new RangeError(`record ${r.id}: window of ${w.length} bytes is longer than ${L.MAX_WINDOW_LENGTH}`);
+    const anchor = r.detect!.anchor;
+    let atOffset = wins.get(w.offset);
+    if (!atOffset) wins.set(w.offset, (atOffset = new Map()));
+    const k = anchor * (L.MAX_WINDOW_LENGTH + 1) + w.length;
+    let win = atOffset.get(k);
+    if (!win) atOffset.set(k, (win = { anchor, offset: w.offset, length: w.length, index: 0, uses: 0 }));
+    return win;
+  };
+  const probeOf = (d: DetectImage): Probe => {
+    const k = d.anchor * 0x100000000 + (d.at >>> 0);
+    let probe = probes.get(k);
+    if (!probe) probes.set(k, (probe = { anchor: d.anchor, at: d.at, index: 0 }));
+    return probe;
+  };
+  const names = encodeNames(byId.map((r) => r.name));
+  // Per record, by its position in byId: its probe and windows, then its key, check window and
+  // that window's CRC once windows and probes are numbered. Kept in arrays, not an object per
+  // record: with a million records, walking and sorting them is what encoding spends most on.
+  const n = byId.length;
+  const probeOfRecord: (Probe | undefined)[] = [];
+  const win1: (Win | undefined)[] = [];
+  const win2: (Win | undefined)[] = [];
+  for (const r of byId) {
     const d = r.detect;
-    const pair = d.windows.map((w) => {
-      if (w.length > L.MAX_WINDOW_LENGTH) throw new RangeError(`record ${r.id}: window of ${w.length} bytes is longer than ${L.MAX_WINDOW_LENGTH}`);
-      const k = anchorAt(d.anchor, w.offset);
-      let byLength = wins.get(k);
-      if (!byLength) wins.set(k, (byLength = new Map()));
-      let win = byLength.get(w.length);
-      if (!win) byLength.set(w.length, (win = { anchor: d.anchor, offset: w.offset, length: w.length, index: 0, uses: 0 }));
-      return win;
-    });
-    const k = anchorAt(d.anchor, d.at);
-    if (!probes.has(k)) probes.set(k, { anchor: d.anchor, at: d.at, index: 0 });
-    entry.wins = [pair[0], pair[1]];
-    return entry;
-  });
+    probeOfRecord.push(d && probeOf(d));
+    win1.push(d && windowOf(r, d.windows[0]));
+    win2.push(d && windowOf(r, d.windows[1]));
+  }
   const probeList = [...probes.values()].sort((a, b) => cmp(a.anchor, b.anchor) || cmp(a.at, b.at));
   if (probeList.length > L.MAX_PROBES) throw new RangeError(`too many distinct (anchor, at) probes: ${probeList.length} > ${L.MAX_PROBES}`);
   probeList.forEach((p, i) => (p.index = i));
 
   // A deprecated record keeps its row (its id stays taken) but is no longer looked up.
-  for (const k of keyed) {
-    const d = k.r.detect;
-    if (d && k.r.status !== DEPRECATED) k.key = ((probes.get(anchorAt(d.anchor, d.at))!.index << 16) | d.first) >>> 0;
-  }
+  const key = new Uint32Array(n).fill(L.END_KEY);
+  byId.forEach((r, i) => {
+    const probe = probeOfRecord[i];
+    if (!probe || r.status === DEPRECATED) return;
+    key[i] = ((probe.index << 16) | r.detect!.first) >>> 0;
+    win1[i]!.uses++;
+    win2[i]!.uses++;
+  });
 
   // Windows are numbered by how many indexed records use them, most first, then shortest first.
   // A record's check window is its lower-numbered one: the one most likely hashed already for
   // the object at hand, or else the cheaper one. Most candidates fail on it.
-  for (const { key, wins: pair } of keyed) if (key !== L.END_KEY) for (const win of pair!) win.uses++;
   const winList: Win[] = [];
   for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
   winList.sort((a, b) => cmp(b.uses, a.uses) || cmp(a.length, b.length) || cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset));
   winList.forEach((w, i) => (w.index = i));
-  for (const k of keyed) {
-    if (k.key === L.END_KEY) continue;
-    const second = L.checkIsWindow2(k.wins![0].index, k.wins![1].index) ? 1 : 0;
-    k.check = k.wins![second].index;
-    k.checkCrc = k.r.detect!.windows[second].crc >>> 0;
-  }
-  // A key's rows sorted by check window, then its CRC: the rows sharing a check window are one
-  // group, whose window is hashed once and searched for its CRC. Rows outside the index by id.
-  keyed.sort((a, b) => cmp(a.key, b.key) || cmp(a.check, b.check) || cmp(a.checkCrc, b.checkCrc) || cmp(a.r.id, b.r.id));
-  const indexed = keyed.findIndex((k) => k.key === L.END_KEY);
-  const indexedRows = indexed < 0 ? keyed.length : indexed;
+  const check = new Uint32Array(n);
+  const checkCrc = new Uint32Array(n);
+  byId.forEach((r, i) => {
+    if (key[i] === L.END_KEY) return;
+    const second = L.checkIsWindow2(win1[i]!.index, win2[i]!.index) ? 1 : 0;
+    check[i] = (second ? win2[i]! : win1[i]!).index;
+    checkCrc[i] = r.detect!.windows[second].crc >>> 0;
+  });
+  // Rows: a key's rows sorted by check window, then its CRC, so the rows sharing a check window
+  // are one group, whose window is hashed once and searched for its CRC. Rows outside the index
+  // last. Ties stay in id order (the sort is stable).
+  const order = Array.from(byId, (_, i) => i);
+  order.sort((a, b) => key[a] - key[b] || check[a] - check[b] || checkCrc[a] - checkCrc[b]);
+  let indexedRows = n;
+  while (indexedRows > 0 && key[order[indexedRows - 1]] === L.END_KEY) indexedRows--;
 
   const strings = new StringTable();
   const scripts = new BlobTable();
-  const names = encodeNames(byId.map((r) => r.name));
   // Shapes are fixed-size blobs: stored once each, their index is their offset / SHAPE_SIZE.
   const shapes = new BlobTable();
+  const shapeBytes = new Uint8Array(L.SHAPE_SIZE);
+  const sv = new DataView(shapeBytes.buffer);
   const shapeOf = (r: RecordImage): number => {
-    const b = new Uint8Array(L.SHAPE_SIZE);
-    const sv = new DataView(b.buffer);
     sv.setUint8(L.SH_TYPE, r.type);
     sv.setUint8(L.SH_STATUS, r.status);
     sv.setUint8(L.SH_CATEGORY, r.category);
@@ -265,30 +300,31 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
     sv.setUint32(L.SH_MODULE, strings.ref(r.module), true);
     sv.setUint32(L.SH_ARGS, strings.ref(r.args), true);
     sv.setUint32(L.SH_CLEAN, scripts.ref(r.clean), true);
-    return shapes.ref(b) / L.SHAPE_SIZE;
+    return shapes.ref(shapeBytes) / L.SHAPE_SIZE;
   };
 
-  const recs = new Uint8Array(keyed.length * L.ROW_SIZE);
+  const recs = new Uint8Array(n * L.ROW_SIZE);
   const rv = new DataView(recs.buffer);
   const keyList: { key: number; row: number }[] = [];
-  keyed.forEach(({ r, key, wins: pair }, row) => {
+  order.forEach((i, row) => {
+    const r = byId[i];
     const o = row * L.ROW_SIZE;
     rv.setUint32(o + L.R_ID, r.id, true);
-    rv.setUint32(o + L.R_NAME, names.index.get(r.name)!, true);
+    rv.setUint32(o + L.R_NAME, names.index[i], true);
     rv.setUint32(o + L.R_SHAPE, shapeOf(r), true);
     rv.setUint16(o + L.R_REV, r.rev, true);
     const d = r.detect;
     if (d) {
       rv.setUint16(o + L.R_FIRST, d.first, true);
-      rv.setUint32(o + L.R_WIN1, pair![0].index, true);
+      rv.setUint32(o + L.R_WIN1, win1[i]!.index, true);
       rv.setUint32(o + L.R_CRC1, d.windows[0].crc >>> 0, true);
-      rv.setUint32(o + L.R_WIN2, pair![1].index, true);
+      rv.setUint32(o + L.R_WIN2, win2[i]!.index, true);
       rv.setUint32(o + L.R_CRC2, d.windows[1].crc >>> 0, true);
     } else {
       rv.setUint32(o + L.R_WIN1, L.NONE, true);
       rv.setUint32(o + L.R_WIN2, L.NONE, true);
     }
-    if (row < indexedRows && (row === 0 || keyed[row - 1].key !== key)) keyList.push({ key, row });
+    if (row < indexedRows && (row === 0 || key[order[row - 1]] !== key[i])) keyList.push({ key: key[i], row });
   });
   keyList.push({ key: L.END_KEY, row: indexedRows });
 
@@ -315,7 +351,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
 
   const stencils = encodeStencils(img.stencils ?? [], strings);
   return {
-    RECS: { bytes: recs, count: keyed.length },
+    RECS: { bytes: recs, count: n },
     SHAP: { bytes: shapes.bytes(), count: shapes.count },
     WINS: { bytes: winBytes, count: winList.length },
     PROB: { bytes: probeBytes, count: probeList.length },
