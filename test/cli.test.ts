@@ -55,6 +55,16 @@ describe("tgvx compile / decompile", () => {
     expect(sha(copy)).toBe(sha(db));
   });
 
+  it("decompiles in the canonical form of tgvx fmt: nothing to reformat", () => {
+    const yaml = tgvx(["decompile", db]).stdout;
+    const records = yaml.slice(0, yaml.indexOf("\n---\n") + 1); // the stencils follow as further documents
+    expect(records).toMatch(/crc: 0x[0-9A-F]{8} \}/);
+    expect(records).toMatch(/clean:\n {6}- copy: \{ from: /);
+    const fmt = tgvx(["fmt", "-"], records);
+    expect(fmt.status).toBe(0);
+    expect(fmt.stdout).toBe(records);
+  });
+
   it("reports every YAML problem as file:line:col and writes nothing (exit 2)", () => {
     const bad = join(tmp, "bad.yaml");
     writeFileSync(
@@ -178,7 +188,7 @@ describe("tgvx test and help", () => {
   });
 
   it("fails, naming sample and record, when a record is broken", () => {
-    const yaml = tgvx(["decompile", db]).stdout.replace(/(name: DOS\.Tailgate\.A[\s\S]*?crc: )0x[0-9a-f]+/, "$10x1");
+    const yaml = tgvx(["decompile", db]).stdout.replace(/(name: DOS\.Tailgate\.A[\s\S]*?crc: )0x[0-9A-F]+/, "$10x1");
     const broken = join(tmp, "broken.tgvxdb");
     expect(tgvx(["compile", "-", "-o", broken], yaml).status).toBe(0);
     const r = tgvx(["test", "--db", broken, "samples"]);

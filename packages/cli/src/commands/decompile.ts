@@ -9,7 +9,8 @@ export function register(program: Command): void {
     .description(
       "Write the records of a tgvxdb as one YAML record file, its stencils following as further YAML\n" +
         "documents. Compiling that file with the database version (and build time) named in its header\n" +
-        "comment gives the identical database bytes.",
+        "comment gives the identical database bytes. The records are in the canonical form `tgvx fmt`\n" +
+        "writes, so a decompiled file can go straight into db-src/.",
     )
     .argument("[db]", "database file (default: the one built from db-src/)")
     .option("-o, --output <file>", "write to a file instead of stdout")
