@@ -15,7 +15,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node, type ScalarTag } from "yaml";
 import { formatPath, sortDiagnostics, type Diagnostic, type DiagnosticCode, type Position, type Severity } from "./diagnostics.js";
 import { CLEAN_OPERATIONS, recordFileJsonSchema, type VirusRecord } from "./schema.js";
-import { readSimpleYaml, UNSUPPORTED } from "./simple-yaml.js";
+import { readSimpleYaml, simpleYamlSpan, UNSUPPORTED } from "./simple-yaml.js";
 
 /** Where a record came from, able to locate any of its fields for later diagnostics. */
 export interface RecordSource {
@@ -47,6 +47,11 @@ export interface LoadStats {
   fast: number;
   /** Read by the positioned parser (outside the fast reader's subset, or with problems to report). */
   positioned: number;
+  /**
+   * Read fast or from the cache, then parsed with positions after all to place something the fast
+   * reader does not (a record as a whole, a block, an empty value): counted as it happens.
+   */
+  reparsed: number;
 }
 
 /**
@@ -315,21 +320,94 @@ function recordValidator(): ValidateFunction {
  * fields' places by parsing the file with positions when first asked; undefined when any check
  * fails (then the positioned path reads the file and says what is wrong, and where).
  */
-function checkedRecords(src: SourceText, value: unknown): LoadedRecord[] | undefined {
+function checkedRecords(src: SourceText, value: unknown, stats?: LoadStats): LoadedRecord[] | undefined {
   if (!recordValidator()(value)) return undefined;
   const list = (value as { records: VirusRecord[] }).records;
   for (const r of list) if (typeProblems(r).length) return undefined;
-  const where = new LazyLocator(src);
+  const where = new LazyLocator(src, list.length, stats);
   return list.map((record, index) => ({ record, source: new LazySource(src.path, index, where) }));
 }
 
-/** The places in a file read without positions: it is parsed with positions the first time one is asked for. */
+/**
+ * The places in a file the fast reader read. A record, or a place in it, is found by reading that
+ * record's lines again (`simpleYamlSpan`), which is as fast as reading it was; an empty value, and
+ * anything outside the records, by parsing the file with positions, once. Lint reports a place
+ * for most records of a large set: parsing every file with positions took most of its time.
+ */
 class LazyLocator {
   private loc: Located | undefined;
-  constructor(private readonly src: SourceText) {}
+  /** Where each record's `-` line starts, and the column of the `-`; null when not found for every record. */
+  private items: { starts: number[]; col: number } | null | undefined;
+  private lineStarts: number[] | undefined;
+  constructor(
+    private readonly src: SourceText,
+    private readonly records: number,
+    private readonly stats: LoadStats | undefined,
+  ) {}
+
   range(path: readonly (string | number)[]): { start: Position; end: Position } {
-    return (this.loc ??= parsePositioned(this.src).loc).range(path);
+    if (!this.loc && path[0] === "records" && typeof path[1] === "number") {
+      this.items ??= recordItems(this.src.text, this.records);
+      const start = this.items?.starts[path[1]];
+      if (start !== undefined)
+        for (let n = path.length; n >= 2; n--) {
+          const span = simpleYamlSpan(this.src.text, start, this.items!.col, path.slice(2, n));
+          if (span === "block") break;
+          if (span) return { start: this.pos(span[0]), end: this.pos(span[1]) };
+        }
+    }
+    if (!this.loc) {
+      this.loc = parsePositioned(this.src).loc;
+      if (this.stats) this.stats.reparsed++;
+    }
+    return this.loc.range(path);
   }
+
+  private pos(offset: number): Position {
+    const starts = (this.lineStarts ??= lineStartsOf(this.src.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo] + 1 };
+  }
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/**
+ * The lines of the `records:` sequence's items in a text the fast reader read: after the root key
+ * `records:`, every line whose content starts with `- ` at the sequence's column, up to the first
+ * line of content left of it. Null unless there are exactly `count` of them.
+ */
+function recordItems(text: string, count: number): { starts: number[]; col: number } | null {
+  const key = /^records:[ \t]*(#.*)?$/m.exec(text);
+  if (!key) return null;
+  const starts: number[] = [];
+  let col = -1;
+  for (let s = text.indexOf("\n", key.index) + 1; s > 0 && s < text.length; ) {
+    let e = text.indexOf("\n", s);
+    if (e < 0) e = text.length;
+    let p = s;
+    while (p < e && text.charCodeAt(p) === 0x20) p++;
+    if (p < e && text.charCodeAt(p) !== 0x23 /* # */) {
+      if (col < 0) col = p - s;
+      if (p - s < col) break;
+      if (p - s === col) {
+        if (text.charCodeAt(p) !== 0x2d /* - */) break;
+        starts.push(s);
+      }
+    }
+    s = e + 1;
+  }
+  return starts.length === count ? { starts, col } : null;
 }
 
 /** A record's source, one small object per record (a million records is a lot of closures). */
@@ -345,9 +423,9 @@ class LazySource implements RecordSource {
 }
 
 /** A record file read by the fast reader, if it is in its subset and has no problem at all. */
-function fastRecordFile(src: SourceText): LoadedRecord[] | undefined {
+function fastRecordFile(src: SourceText, stats?: LoadStats): LoadedRecord[] | undefined {
   const value = readSimpleYaml(src.text);
-  return value === UNSUPPORTED ? undefined : checkedRecords(src, value);
+  return value === UNSUPPORTED ? undefined : checkedRecords(src, value, stats);
 }
 
 /** Parse and validate one record file. */
@@ -400,13 +478,13 @@ export function loadRecordSet(sources: readonly SourceText[], options: LoadOptio
   const ordered = [...sources].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const records: LoadedRecord[] = [];
   const diagnostics: Diagnostic[] = [];
-  const stats: LoadStats = { files: ordered.length, cached: 0, fast: 0, positioned: 0 };
+  const stats: LoadStats = { files: ordered.length, cached: 0, fast: 0, positioned: 0, reparsed: 0 };
   const { cache, positionedOnly = false } = options;
   for (const src of ordered) {
-    let list = cache ? cachedRecords(cache, src) : undefined;
+    let list = cache ? cachedRecords(cache, src, stats) : undefined;
     if (list) stats.cached++;
     else {
-      list = positionedOnly ? undefined : fastRecordFile(src);
+      list = positionedOnly ? undefined : fastRecordFile(src, stats);
       let problems: Diagnostic[] = [];
       if (list) stats.fast++;
       else {
@@ -441,7 +519,7 @@ export function loadRecordSet(sources: readonly SourceText[], options: LoadOptio
 }
 
 /** The cache's records for this exact text, if it has them and they pass every check. */
-function cachedRecords(cache: RecordCache, src: SourceText): LoadedRecord[] | undefined {
+function cachedRecords(cache: RecordCache, src: SourceText, stats: LoadStats): LoadedRecord[] | undefined {
   let value: unknown;
   try {
     value = cache.get(src);
@@ -449,7 +527,7 @@ function cachedRecords(cache: RecordCache, src: SourceText): LoadedRecord[] | un
     return undefined;
   }
   if (value === undefined) return undefined;
-  const list = checkedRecords(src, { records: value });
+  const list = checkedRecords(src, { records: value }, stats);
   if (!list) cache.rejected?.(src);
   return list;
 }

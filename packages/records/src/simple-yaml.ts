@@ -160,6 +160,19 @@ class Reader {
   private col = -1;
   /** Where the flow node read last ended. */
   private pos = 0;
+  /** Where the value read last ends, as the YAML library's node range ends: trailing spaces not in it. */
+  private valueEnd = 0;
+  /**
+   * Looking for one node (`simpleYamlSpan`): the path of the node being read, the path wanted, and
+   * its range once read (or BLOCK: an empty value, or a block collection ending in one, whose
+   * ranges this reader does not reproduce). A block collection ends where the YAML library ends
+   * it: after the line break of the line holding its last value (`lastLineEnd`, -1 after an empty
+   * value).
+   */
+  private path: (string | number)[] | undefined;
+  private lastLineEnd = -1;
+  private wanted: readonly (string | number)[] = [];
+  found: readonly [number, number] | typeof BLOCK | undefined;
 
   /** Keys read before, by length, first and last character: reused instead of sliced again. */
   private readonly keys = new Map<number, string>();
@@ -238,6 +251,7 @@ class Reader {
       if (q < 0) giveUp();
       const key = this.key(k, q);
       checkKey(map, key);
+      this.path?.push(key);
       const p = this.skipSpaces(q + 1);
       if (p === this.le || t.charCodeAt(p) === HASH) {
         // Nothing after the key but maybe a comment (keyEnd saw the space before the `#`).
@@ -247,17 +261,27 @@ class Reader {
           if (t.charCodeAt(this.ls + n) === DASH) giveUp(); // a sequence at its key's column
           map[key] = null;
         } else {
+          const start = this.ls + this.col;
           map[key] = this.blockNode(this.col);
+          if (this.path) this.reached(this.lastLineEnd < 0 ? BLOCK : [start, this.lastLineEnd]);
+        }
+        if (map[key] === null) {
+          this.lastLineEnd = -1;
+          if (this.path) this.reached(BLOCK);
         }
       } else {
         map[key] = this.inlineValue(p);
+        this.lastLineEnd = this.le < this.n ? this.le + 1 : this.n;
+        if (this.path) this.reached([p, this.valueEnd]);
         if (this.next() && this.col > n) giveUp(); // a multi-line scalar, or bad indentation
       }
+      this.path?.pop();
       if (this.col < n) return map; // also at the end (-1)
       if (this.col > n) giveUp();
     }
   }
 
+  /** A block mapping or sequence at column `n` of the current line. */
   private blockNode(n: number): unknown {
     const p = this.ls + n;
     const t = this.t;
@@ -266,24 +290,53 @@ class Reader {
 
   /** A block sequence whose `-` are at column `n`, starting at the current line. */
   private blockSeq(n: number): unknown[] {
-    const t = this.t;
     const seq: unknown[] = [];
     for (;;) {
-      const d = this.ls + n;
-      if (t.charCodeAt(d) !== DASH || d + 1 >= this.le || t.charCodeAt(d + 1) !== SP) giveUp();
-      const p = this.skipSpaces(d + 2);
-      if (p === this.le || t.charCodeAt(p) === HASH) giveUp(); // an empty item, or a node below
-      if (t.charCodeAt(p) === DASH && (p + 1 === this.le || t.charCodeAt(p + 1) === SP)) giveUp(); // - - nested
-      if (this.keyEnd(p) >= 0) {
-        this.col = p - this.ls; // a compact mapping: `- key: value`, then keys at that column
-        seq.push(this.blockMap(this.col));
-      } else {
-        seq.push(this.inlineValue(p));
-        this.next();
-      }
+      this.path?.push(seq.length);
+      seq.push(this.item(n));
+      this.path?.pop();
       if (this.col < n) return seq;
       if (this.col > n) giveUp();
     }
+  }
+
+  /** The sequence item whose `-` is at column `n` of the current line; then the line after it is current. */
+  private item(n: number): unknown {
+    const t = this.t;
+    const d = this.ls + n;
+    if (t.charCodeAt(d) !== DASH || d + 1 >= this.le || t.charCodeAt(d + 1) !== SP) giveUp();
+    const p = this.skipSpaces(d + 2);
+    if (p === this.le || t.charCodeAt(p) === HASH) giveUp(); // an empty item, or a node below
+    if (t.charCodeAt(p) === DASH && (p + 1 === this.le || t.charCodeAt(p + 1) === SP)) giveUp(); // - - nested
+    if (this.keyEnd(p) >= 0) {
+      this.col = p - this.ls; // a compact mapping: `- key: value`, then keys at that column
+      const map = this.blockMap(this.col);
+      if (this.path) this.reached(this.lastLineEnd < 0 ? BLOCK : [p, this.lastLineEnd]);
+      return map;
+    }
+    const value = this.inlineValue(p);
+    this.lastLineEnd = this.le < this.n ? this.le + 1 : this.n;
+    if (this.path) this.reached([p, this.valueEnd]);
+    this.next();
+    return value;
+  }
+
+  /** Spans: the node at `this.path` has been read; note its range when it is the one wanted. */
+  private reached(range: readonly [number, number] | typeof BLOCK): void {
+    const path = this.path!;
+    if (path.length !== this.wanted.length) return;
+    for (let i = 0; i < path.length; i++) if (!samePathStep(path[i], this.wanted[i])) return;
+    this.found = range;
+    throw FOUND;
+  }
+
+  /** The range of node `wanted` of the sequence item whose `-` is at column `n` of the line starting at `lineStart`. */
+  spanInItem(lineStart: number, n: number, wanted: readonly (string | number)[]): void {
+    this.after = lineStart;
+    this.path = [];
+    this.wanted = wanted;
+    if (!this.next() || this.col !== n) giveUp();
+    this.item(n);
   }
 
   /** A value that starts at `p` of the current line and takes the rest of it (a comment may follow). */
@@ -292,6 +345,7 @@ class Reader {
     const c = t.charCodeAt(p);
     if (c === 0x22 /* " */ || c === 0x27 /* ' */ || c === 0x7b /* { */ || c === 0x5b /* [ */) {
       const value = this.flowNode(p, 0);
+      this.valueEnd = this.pos;
       // Nothing may follow but spaces, and a comment after at least one of them.
       let e = this.pos;
       if (e < this.le) {
@@ -311,6 +365,7 @@ class Reader {
       if (ch === COLON && (end + 1 === this.le || t.charCodeAt(end + 1) === SP)) giveUp();
     }
     while (t.charCodeAt(end - 1) === SP) end--;
+    this.valueEnd = end;
     return this.plain(p, end);
   }
 
@@ -377,9 +432,16 @@ class Reader {
           if (q - p > 128 || q + 1 >= this.le || t.charCodeAt(q) !== COLON || t.charCodeAt(q + 1) !== SP) giveUp();
           const key = this.key(p, q);
           checkKey(map, key);
-          map[key] = this.flowNode(this.skipSpaces(q + 1), depth + 1);
+          const v = this.skipSpaces(q + 1);
+          this.path?.push(key);
+          map[key] = this.flowNode(v, depth + 1);
+          if (this.path) this.reached([v, this.valueEnd]);
+          this.path?.pop();
         } else {
+          this.path?.push(seq.length);
           seq.push(this.flowNode(p, depth + 1));
+          if (this.path) this.reached([p, this.valueEnd]);
+          this.path?.pop();
         }
         p = this.skipSpaces(this.pos);
         if (p >= this.le) giveUp();
@@ -389,7 +451,7 @@ class Reader {
         p = this.skipSpaces(p + 1);
         if (p < this.le && (t.charCodeAt(p) === close || t.charCodeAt(p) === COMMA)) giveUp(); // a trailing comma, an empty entry
       }
-      this.pos = p + 1;
+      this.pos = this.valueEnd = p + 1;
       return isMap ? map : seq;
     }
     // A plain scalar inside a flow collection: up to `,` `]` `}`. A `:` is part of it only when a
@@ -410,6 +472,7 @@ class Reader {
     let end = e;
     while (t.charCodeAt(end - 1) === SP) end--;
     this.pos = e;
+    this.valueEnd = end;
     return this.plain(p, end);
   }
 
@@ -420,7 +483,7 @@ class Reader {
     for (let e = from; e < this.le; e++) {
       const ch = t.charCodeAt(e);
       if (ch === 0x22) {
-        this.pos = e + 1;
+        this.pos = this.valueEnd = e + 1;
         return out + t.slice(from, e);
       }
       if (ch !== 0x5c /* \ */) continue;
@@ -458,11 +521,20 @@ class Reader {
         e++;
         continue;
       }
-      this.pos = e + 1;
+      this.pos = this.valueEnd = e + 1;
       return out + t.slice(from, e);
     }
     return giveUp(); // not closed on this line
   }
+}
+
+const BLOCK: unique symbol = Symbol("block node");
+const FOUND = new Error("found");
+
+/** A path step as the YAML library's `getIn` matches it: a map's key exactly, a sequence's index also as a numeric string. */
+function samePathStep(step: string | number, wanted: string | number): boolean {
+  if (typeof step === "string") return step === wanted;
+  return (typeof wanted === "string" && wanted !== "" ? Number(wanted) : wanted) === step;
 }
 
 /**
@@ -477,4 +549,21 @@ export function readSimpleYaml(text: string): unknown {
     if (err === GIVE_UP) return UNSUPPORTED;
     throw err;
   }
+}
+
+/**
+ * Where the YAML library puts node `path` (its range: [start, end of the value)) of the block
+ * sequence item whose `-` is at column `col` of the line starting at `lineStart`, in a text
+ * `readSimpleYaml` read; the empty path is the item itself. "block" for an empty value or a block
+ * collection ending in one (left to the library); undefined when the item has no such node.
+ * Reads that one item only.
+ */
+export function simpleYamlSpan(text: string, lineStart: number, col: number, path: readonly (string | number)[]): readonly [number, number] | "block" | undefined {
+  const reader = new Reader(text);
+  try {
+    reader.spanInItem(lineStart, col, path);
+  } catch (err) {
+    if (err !== FOUND && err !== GIVE_UP) throw err;
+  }
+  return reader.found === BLOCK ? "block" : reader.found;
 }

@@ -97,6 +97,69 @@ describe("the fast record reader", () => {
     });
   });
 
+  it("finds every place in every fast-read record where the positioned loader does, without parsing the file again", () => {
+    const odd = [
+      "# spacing, quoting and comments the fast reader accepts",
+      "records:   # the family",
+      "    # a comment at the items' column",
+      "    - id: 0x10   # first",
+      "      rev: 1",
+      '      name: "DOS.Quoted.A"',
+      "      type: 4",
+      "      status: 'stable'",
+      "      attributes: [ infector ,  boot ]",
+      "      description: text with spaces   ",
+      "      detect:",
+      "        anchor: start",
+      '        first: "55 8B"',
+      "        filetypes: [com]",
+      "        windows:",
+      "          -   {offset: 0x10,length: 0x20 , crc: 0x1A2B3C4D}   # w1",
+      "          - { offset: -0x20, length: 32, crc: 12345 }",
+      "",
+      "    - id: 0x11",
+      "      rev: 2",
+      "      name: DOS.Plain.B",
+      "      type: 3",
+      "      status: stable",
+      "      detect: { anchor: end, at: -0x40, first: 55 8B, windows: [{ offset: -0x40, length: 0x10, crc: 1 }, { offset: -0x30, length: 0x10, crc: 2 }] }",
+    ].join("\n");
+    const sources = [...dbSrc, { path: "bench.yaml", text: benchText(300) }, { path: "odd.yaml", text: odd }];
+    /** Every path into a value, leaves last; and places that are not there. */
+    const pathsOf = (v: unknown, at: (string | number)[] = []): (string | number)[][] =>
+      v && typeof v === "object" ? [...Object.entries(v).flatMap(([k, x]) => pathsOf(x, [...at, Array.isArray(v) ? Number(k) : k])), at] : [at];
+    const fast = loadRecordSet(sources);
+    const positioned = loadRecordSet(sources, { positionedOnly: true });
+    expect(fast.stats).toMatchObject({ fast: sources.length, positioned: 0, reparsed: 0 });
+    expect(fast.records.length).toBe(positioned.records.length);
+    const same = (i: number, p: (string | number)[]) =>
+      expect(fast.records[i].source.locate(p), `${fast.records[i].source.file} ${fast.records[i].record.name} ${p.join(".")}`).toEqual(positioned.records[i].source.locate(p));
+    // Scalars, flow collections (these files write windows, attributes and file types in flow
+    // style) and paths through a scalar: found without parsing again.
+    const flow = (p: (string | number)[]) => p.at(-2) === "windows" || p.at(-1) === "attributes" || p.at(-1) === "filetypes";
+    let found = 0;
+    fast.records.forEach((lr, i) => {
+      const scalars = pathsOf(lr.record).filter((p) => p.length > 0 && (flow(p) || typeof p.reduce<unknown>((v, k) => (v as never)[k], lr.record) !== "object"));
+      const through = lr.record.detect ? [["detect", "windows", 1, "crc", 2], ["detect", "windows", "1", "crc"]] : [];
+      for (const p of [...scalars, ["name", "deeper"], ...through]) {
+        same(i, p);
+        found++;
+      }
+    });
+    expect(found).toBeGreaterThan(3000);
+    // Records, blocks and places that are not there (found as the nearest place that is).
+    fast.records.forEach((lr, i) => {
+      for (const p of [...pathsOf(lr.record), ["nowhere"], ["detect", "windows", 7, "crc"], ["attributes", "0"]]) same(i, p);
+    });
+    expect(fast.stats.reparsed).toBe(0);
+    // Anything else, an empty value among them: the file is parsed with positions, once.
+    const empty = { path: "empty.yaml", text: "records:\n  - id: 0x10\n    rev: 1\n    name: DOS.Empty.A\n    type: 1\n    status: stable\n    module: m\n    args:\n      key:\n" };
+    const withEmpty = loadRecordSet([...sources, empty]);
+    const emptyPositioned = loadRecordSet([empty], { positionedOnly: true });
+    expect(withEmpty.records.find((lr) => lr.record.name === "DOS.Empty.A")!.source.locate(["args", "key"])).toEqual(emptyPositioned.records[0].source.locate(["args", "key"]));
+    expect(withEmpty.stats.reparsed).toBe(1);
+  });
+
   it("reports ids used twice across files at their places, as the positioned loader does", () => {
     const a = dbSrc.find((s) => s.path.endsWith("tailgate.yaml"))!;
     const copy = { path: "db-src/zz-copy.yaml", text: "# a copy\n" + a.text };
@@ -263,6 +326,29 @@ describe("the fast record reader", () => {
       }),
       { numRuns: 400 * scale },
     );
+  }, 60_000 * scale);
+
+  it("finds every place in mutated record files where the positioned loader does", () => {
+    const pathsOf = (v: unknown, at: (string | number)[] = []): (string | number)[][] =>
+      v && typeof v === "object" ? [at, ...Object.entries(v).flatMap(([k, x]) => pathsOf(x, [...at, Array.isArray(v) ? Number(k) : k]))] : [at];
+    let compared = 0;
+    fc.assert(
+      fc.property(mutation, (m) => {
+        const src = [{ path: "db-src/m.yaml", text: mutate(m) }];
+        const fast = loadRecordSet(src);
+        if (fast.stats.fast !== 1) return;
+        const positioned = loadRecordSet(src, { positionedOnly: true });
+        // Leaves first: a place left to the positioned parser makes every later one its.
+        fast.records.forEach((lr, i) => {
+          for (const p of pathsOf(lr.record).reverse()) {
+            expect(lr.source.locate(p), `${p.join(".")} in\n${src[0].text}`).toEqual(positioned.records[i].source.locate(p));
+            compared++;
+          }
+        });
+      }),
+      { numRuns: 400 * scale },
+    );
+    expect(compared).toBeGreaterThan(2000);
   }, 60_000 * scale);
 
   it("agrees with the YAML library or gives up, on values written by hand and by the YAML library", () => {

@@ -68,7 +68,7 @@ export function register(program: Command): void {
       const cacheStats = cache?.flush();
       const digest = result.bytes ? storedDigest(result.bytes) : undefined;
       const ms = performance.now() - t0;
-      const load = result.load ?? { files: 0, cached: 0, fast: 0, positioned: 0 };
+      const load = result.load ?? { files: 0, cached: 0, fast: 0, positioned: 0, reparsed: 0 };
       if (opts.verbose)
         process.stderr.write(
           `tgvx: ${load.files} record document${load.files === 1 ? "" : "s"}: ${load.cached} from the cache, ${load.fast + load.positioned} parsed ` +

@@ -41,11 +41,13 @@ export default createRule({
   },
   check(ctx) {
     const platforms = new Set(ctx.options.platforms);
+    const nearest = new Map<string, string | undefined>(); // a wrong platform is usually wrong in many records
     for (const lr of ctx.records) {
       const name = lr.record.name;
       const [platform, family, ...rest] = name.split(".");
       if (!platforms.has(platform)) {
-        const near = closest(platform, platforms);
+        if (!nearest.has(platform)) nearest.set(platform, closest(platform, platforms));
+        const near = nearest.get(platform);
         ctx.report({
           messageId: "platform",
           record: lr,
