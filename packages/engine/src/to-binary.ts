@@ -209,8 +209,8 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   for (let i = 1; i < byId.length; i++)
     if (byId[i].id === byId[i - 1].id) throw new RangeError(`duplicate record id ${byId[i].id}`);
 
-  // Distinct windows and probes, found again by numbers (a window by its offset, then its anchor
-  // and length in one small integer; a probe by anchor and a signed 32-bit offset in one exact
+  // Distinct windows and probes, found again by numbers (a window by its offset, then by its
+  // anchor and length in one integer; a probe by its anchor and signed 32-bit offset in one exact
   // number), not by strings made for every record.
   type Win = { anchor: number; offset: number; length: number; index: number; uses: number };
   type Probe = { anchor: number; at: number; index: number };
@@ -264,7 +264,7 @@ function buildSections(img: DatabaseImage): Record<L.SectionName, { bytes: Uint8
   // A record's check window is its lower-numbered one: the one most likely hashed already for
   // the object at hand, or else the cheaper one. Most candidates fail on it.
   const winList: Win[] = [];
-  for (const byLength of wins.values()) for (const w of byLength.values()) winList.push(w);
+  for (const atOffset of wins.values()) for (const w of atOffset.values()) winList.push(w);
   winList.sort((a, b) => cmp(b.uses, a.uses) || cmp(a.length, b.length) || cmp(a.anchor, b.anchor) || cmp(a.offset, b.offset));
   winList.forEach((w, i) => (w.index = i));
   const check = new Uint32Array(n);
