@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { zipSync } from "fflate";
 import { parse } from "yaml";
 import { compileSources, findRecordFiles, readSources } from "@tgvx/compiler";
 import { Engine, type Detection, type ScanResult, type StreamScanOptions, type StreamScanResult } from "@tgvx/engine";
@@ -58,22 +59,37 @@ function stream(e: Engine, bytes: Uint8Array, sizes: readonly number[], options:
 const top = (r: ScanResult, types34 = false): Detection[] => r.detections.filter((d) => d.path.length === 0 && (!types34 || d.type === 3 || d.type === 4));
 const noContainers = (bytes: Uint8Array, name?: string) => engine.scan(bytes, { name, archives: false, mail: false });
 
-/** Stream and scan agree on everything a stream can know: top-level detections, types, warnings. */
+/**
+ * Stream and scan agree on everything a stream can know: on a stream kept whole, everything
+ * (members, type 1/2 records, limits); else the top-level type 3/4 detections, types, warnings.
+ */
 function expectSame(bytes: Uint8Array, name: string | undefined, sizes: readonly number[]): { result: StreamScanResult; earlyAt?: number } {
   const got = stream(engine, bytes, sizes, { name });
   const r = got.result;
   const full = engine.scan(bytes, { name });
-  const whole = r.stream.bytes <= 0x10000; // kept whole: type 1/2 records ran too
-  expect(r.detections.filter((d) => whole || d.type >= 3)).toEqual(top(full, !whole));
+  const whole = r.stream.bytes <= 0x10000;
+  if (whole) {
+    const inOrder = (ds: readonly Detection[]) => [...ds].sort((x, y) => x.id - y.id || (x.path.join("/") < y.path.join("/") ? -1 : 1));
+    expect(inOrder(r.detections)).toEqual(inOrder(full.detections));
+    expect({ verdict: r.verdict, warnings: r.warnings, objects: r.objects, skipped: r.skipped, limits: r.limits }).toEqual({
+      verdict: full.verdict,
+      warnings: full.warnings,
+      objects: full.objects,
+      skipped: full.skipped,
+      limits: full.limits,
+    });
+  } else {
+    expect(r.detections.filter((d) => d.type >= 3)).toEqual(top(full, true));
+    expect(r.warnings).toEqual(noContainers(bytes, name).warnings);
+    expect(r.objects).toBe(1);
+  }
   expect(r.types).toEqual(full.types);
-  expect(r.warnings).toEqual(noContainers(bytes, name).warnings);
-  expect(r.objects).toBe(1);
   expect(r.stream.bytes).toBe(bytes.length);
   if (r.detections.length) expect(r.verdict).toBe("infected");
   else if (r.verdict === "clean") expect(full.verdict).toBe("clean");
   else expect(r.skipped.length).toBeGreaterThan(0);
   // An object scan would open is never called clean by the stream scanner.
-  if (full.objects > 1 || full.skipped.length) expect(r.verdict).not.toBe("clean");
+  if (!whole && (full.objects > 1 || full.skipped.length)) expect(r.verdict).not.toBe("clean");
   if (got.earlyAt !== undefined) expect(r.stream.infectedAt).toBe(got.earlyAt);
   expect(got.maxRetained).toBeLessThanOrEqual(r.stream.retainedBound);
   return got;
@@ -159,13 +175,21 @@ describe("early verdicts", () => {
 });
 
 describe("honest answers", () => {
-  it("containers are not opened: the verdict says so instead of clean", () => {
+  it("a container the whole of which was kept is opened; a longer one is not, and the verdict says so instead of clean", () => {
     const zip = samples.find((s) => s.path === "infected/containers/eicar.zip")!;
-    const r = stream(engine, zip.bytes, [1000], { name: zip.name }).result;
-    expect(engine.scan(zip.bytes, { name: zip.name }).verdict).toBe("infected");
-    expect(r.verdict).toBe("incomplete");
-    expect(r.skipped).toEqual([{ path: [], reason: expect.stringMatching(/^not unpacked: zip archive/) }]);
+    const small = stream(engine, zip.bytes, [1000], { name: zip.name }).result;
+    expect(small.verdict).toBe("infected");
+    expect(small.detections.map((d) => [d.name, d.path])).toEqual(engine.scan(zip.bytes, { name: zip.name }).detections.map((d) => [d.name, d.path]));
+    expect(small.detections.every((d) => d.path.length === 1)).toBe(true);
     expect(stream(engine, zip.bytes, [1000], { name: zip.name, archives: false }).result.verdict).toBe("clean");
+    // Past the head: a stored (incompressible) member ahead of the infected one.
+    const eicar = samples.find((s) => s.path === "infected/eicar.com")!.bytes;
+    const filler = Uint8Array.from({ length: 0x20000 }, (_, i) => (i * 2654435761) >>> 24);
+    const big = zipSync({ "filler.bin": [filler, { level: 0 }], "eicar.com": eicar });
+    expect(engine.scan(big, { name: "big.zip" }).verdict).toBe("infected");
+    const r = stream(engine, big, [4096], { name: "big.zip" }).result;
+    expect(r.verdict).toBe("incomplete");
+    expect(r.skipped).toContainEqual({ path: [], reason: expect.stringMatching(/^not unpacked: zip archive longer than \d+ bytes/) });
   });
 
   it("an MZ header pointing past the kept head: type and entry point unknown, entry records listed as not checked", () => {
@@ -362,11 +386,18 @@ describe("tgvx scan - (standard input through the stream scanner)", () => {
     expect(out.files[0].detections[0].action).toBeTruthy();
   });
 
-  it("a stream it could not check fully is not OK", () => {
-    const zip = samples.find((s) => s.path === "infected/containers/eicar.zip")!.bytes;
-    const r = tgvx(["--no-summary", "-"], zip);
+  it("a stream it could not check fully is not OK; a short container is opened as a file would be", () => {
+    const eicar = samples.find((s) => s.path === "infected/eicar.com")!.bytes;
+    const filler = Uint8Array.from({ length: 0x20000 }, (_, i) => (i * 2654435761) >>> 24);
+    const r = tgvx(["--no-summary", "-"], zipSync({ "filler.bin": [filler, { level: 0 }], "eicar.com": eicar }));
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^stdin: OK, NOT FULLY SCANNED \(.*not unpacked: zip archive/);
+    expect(r.stdout).toMatch(/^stdin: OK, NOT FULLY SCANNED \(.*not unpacked: zip archive longer than/);
+    const zip = samples.find((s) => s.path === "infected/containers/eicar.zip")!.bytes;
+    const asFile = tgvx(["--no-summary", "--json", join(root, "samples/infected/containers/eicar.zip")], new Uint8Array());
+    const asStream = tgvx(["--no-summary", "--json", "-"], zip);
+    expect(asStream.status).toBe(1);
+    const files = (out: string) => (JSON.parse(out) as { files: { detections: unknown[]; status: string; objects: number }[] }).files[0];
+    expect(files(asStream.stdout)).toMatchObject({ status: "infected", objects: files(asFile.stdout).objects, detections: files(asFile.stdout).detections });
     const clean = tgvx(["--no-summary", "-"], samples.find((s) => s.path === "clean/random.bin")!.bytes);
     expect(clean.stdout).toBe("stdin: OK\n");
   });

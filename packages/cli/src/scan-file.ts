@@ -89,12 +89,17 @@ export function scanFile(engine: Engine, control: ScanControl, path: string, set
   } catch (err) {
     return { kind: "error", file: errorReport(path, "error", (err as Error).message) };
   }
+  return scanBytes(engine, control, path, bytes, settings, "file");
+}
+
+/** Scan one object shown as `path` and decide its findings (nothing is changed: kill off). */
+export function scanBytes(engine: Engine, control: ScanControl, path: string, bytes: Uint8Array, settings: ScanFileSettings, medium: "file" | "stream"): ScanFileOutcome {
   const objects: { path: string[]; types: FileTypeName[] }[] | undefined = settings.objects ? [] : undefined;
   const p = engine.process(bytes, {
-    name: basename(path),
+    ...(medium === "file" ? { name: basename(path) } : {}),
     policy: control.policy,
     kill: false,
-    medium: "file",
+    medium,
     scan: control.scan,
     codeAnalyzer: control.codeAnalyzer,
     ...(objects ? { receiver: { objectEntered: (e) => objects.push({ path: [...e.path], types: [...e.types] }) } } : {}),

@@ -2,14 +2,15 @@
  * `tgvx scan -`: the standard input scanned as a stream (Engine.streamScanner), chunk by chunk as
  * it arrives, in memory bounded by the database whatever its length. The findings are decided
  * through the control layers as for a file (medium "stream"); nothing is changed. What a stream
- * scanner does not do is reported, never passed off as clean: containers are not opened, type 1/2
- * records run only when the input fit in the scanner's head, the code analyzer does not run
- * (`OK, NOT FULLY SCANNED (...)`, status "incomplete").
+ * scanner does not do is reported, never passed off as clean: containers are opened and type 1/2
+ * records run only when the whole input fit in the scanner's head, the code analyzer does not run
+ * (`OK, NOT FULLY SCANNED (...)`, status "incomplete"). An input that fit and held a container is
+ * reported as a file of those bytes would be: members, limits and their decisions.
  */
 import { createHash } from "node:crypto";
 import type { ActionReport } from "@tgvx/engine/core";
 import type { FileReport, ScanControl, ScanFileOutcome, ScanFileSettings } from "./scan-file.js";
-import { errorReport } from "./scan-file.js";
+import { errorReport, scanBytes } from "./scan-file.js";
 
 /** The path argument that means standard input. */
 export const STDIN_PATH = "-";
@@ -32,15 +33,31 @@ export async function scanStdin(
   });
   // An allow-list trusts by SHA-256: hashed on the way, as the stream passes.
   const hash = control.policy.hasTrusted ? createHash("sha256") : undefined;
+  // A short input is kept too (no more than the scanner holds): if it was a container, the scanner
+  // opened it, and its members and limits are decided as a file's are.
+  let kept: Uint8Array[] | undefined = [];
+  let keptBytes = 0;
   try {
     for await (const chunk of input) {
       hash?.update(chunk);
       s.write(chunk);
+      keptBytes += chunk.length;
+      if (kept && keptBytes <= s.retainedBound) kept.push(chunk.slice());
+      else kept = undefined;
     }
   } catch (err) {
     return { kind: "error", file: errorReport(LABEL, "error", `reading standard input: ${(err as Error).message}`) };
   }
   const r = s.end();
+  if (kept && (r.objects > 1 || r.limits.length)) {
+    const whole = new Uint8Array(keptBytes);
+    let at = 0;
+    for (const c of kept) {
+      whole.set(c, at);
+      at += c.length;
+    }
+    return scanBytes(engine, control, LABEL, whole, settings, "stream");
+  }
   const trustedBy = hash ? control.policy.trusted(hash.digest("hex")) : undefined;
   const actions: ActionReport[] = trustedBy
     ? []

@@ -336,8 +336,8 @@ export class Engine {
    * to be kept whole. Containers are not opened. See stream-scanner.ts.
    */
   streamScanner(options: StreamScanOptions = {}): StreamScanner {
-    // Type 1/2 records need the whole object: they run through `scan` when the stream was kept whole.
-    return new StreamScanner(this.db, options, (bytes, name, firstOnly) => this.scan(bytes, { name, firstOnly, archives: false, mail: false }));
+    // Type 1/2 records and containers need the whole object: they go through `scan` when the stream was kept whole.
+    return new StreamScanner(this.db, options, (bytes, o) => this.scan(bytes, o));
   }
 
   /**

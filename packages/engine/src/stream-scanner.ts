@@ -21,18 +21,19 @@
  * word, both windows and, for type 4, the file-type flags it needs are final); `end()` gives the
  * result in the shape of `Engine.scan`'s, with the same type 3/4 detections of the top object.
  *
- * Not done on a stream: containers are not opened (no archive members or attachments; a stream
- * that `Engine.scan` would unpack is reported in `skipped` and its verdict is "incomplete", never
- * "clean"); no limits, receiver or profile. Type 1/2 records (detection modules) need the whole
- * object: they run on `end()` when the whole stream fit in the head, else they are listed in
- * `skipped` as not run. A header that points past the kept head (an MZ e_lfanew beyond it) leaves
- * the type and entry point unknown: the records that needed them are listed as not checked. In
- * every such case the verdict is "incomplete", never "clean".
+ * What needs the whole object is done on `end()` when the whole stream fit in the head, through
+ * `Engine.scan`: type 1/2 records (detection modules), and containers `Engine.scan` would open
+ * (archive members and attachments, within its limits: a stream like an e-mail attachment or a
+ * small zip download gets the verdict a file would). On a longer stream they are listed in
+ * `skipped` as not run or not unpacked. A header that points past the kept head (an MZ e_lfanew
+ * beyond it) leaves the type and entry point unknown: the records that needed them are listed as
+ * not checked. In every such case the verdict is "incomplete", never "clean". No receiver or
+ * profile.
  *
  * The database is read only through Database's stream scanner accessors (from-binary.ts).
  */
 import { crc32 } from "./crc32.js";
-import type { Detection, PathWarning, ScanOptions, ScanResult, ScanStats } from "./engine.js";
+import type { Detection, LimitHit, PathWarning, ScanOptions, ScanResult, ScanStats } from "./engine.js";
 import {
   ANCHOR_NAMES,
   Anchor,
@@ -49,9 +50,8 @@ import {
 import type { Database } from "./from-binary.js";
 
 /**
- * As for `Engine.scan`. `archives`, `packed`, `mail` and `mailboxes` only tell whether the stream is
- * a container `scan` would open, which a stream scanner does not (the result then says so in
- * `skipped`).
+ * As for `Engine.scan`. `archives`, `packed`, `mail` and `mailboxes` say which containers are
+ * opened when the whole stream fit in the head (else the result lists them in `skipped`).
  */
 export type StreamScanOptions = Pick<ScanOptions, "name" | "firstOnly" | "archives" | "packed" | "mail" | "mailboxes">;
 
@@ -75,10 +75,15 @@ export interface StreamInfo {
   infectedAt?: number;
 }
 
-/** `Engine.scan`'s result for the stream as one object (no members), plus the stream's figures. */
+/**
+ * `Engine.scan`'s result for the stream (its members too, when the whole stream was kept and is a
+ * container), plus the stream's figures.
+ */
 export interface StreamScanResult extends ScanResult {
-  /** clean: every record was checked and none matched; incomplete: see `skipped`. Never "suspicious" (no limits apply). */
-  verdict: "clean" | "infected" | "incomplete";
+  /**
+   * clean: every record was checked and none matched; incomplete: see `skipped`; suspicious: a
+   * limit was hit inside a container the stream held (see `limits`).
+   */
   stream: StreamInfo;
 }
 
@@ -230,13 +235,13 @@ export class StreamScanner {
   private result: StreamScanResult | undefined;
 
   /**
-   * @internal Use `Engine.streamScanner`. `wholeScan` scans a complete object without opening
-   * containers (Engine.scan): type 1/2 records run through it when the stream was kept whole.
+   * @internal Use `Engine.streamScanner`. `wholeScan` is Engine.scan: type 1/2 records and
+   * containers go through it when the stream was kept whole.
    */
   constructor(
     private readonly db: Database,
     private readonly options: StreamScanOptions = {},
-    private readonly wholeScan?: (bytes: Uint8Array, name: string | undefined, firstOnly: boolean) => ScanResult,
+    private readonly wholeScan?: (bytes: Uint8Array, options: ScanOptions) => ScanResult,
   ) {
     checkOptions(options);
     this.plan = planFor(db);
@@ -373,22 +378,38 @@ export class StreamScanner {
       });
     else if (uncheckedAnchors || waiting)
       skipped.push({ path: [], reason: `${uncheckedAnchors} probes and ${waiting} candidates not checked: their bytes were not kept by the stream scanner` });
-    // Type 1/2 records: a module decides on the whole object, which only a short stream leaves whole.
+    // Type 1/2 records (a module decides on the whole object) and containers: only a short stream
+    // is left whole, and then Engine.scan does both; its type 3/4 findings of the stream itself are
+    // the ones found above.
     let objectWarnings: PathWarning[] = warnings.map((w) => ({ ...w, path: [] }));
-    const detectors = this.db.moduleDetectorCount();
-    if (detectors && !this.stopped) {
-      if (total <= cap && this.wholeScan) {
-        const r = this.wholeScan(this.head.subarray(0, total), this.name, this.firstOnly);
-        for (const d of r.detections) if (d.path.length === 0 && d.type !== 3 && d.type !== 4) this.found.push(d);
-        objectWarnings = r.warnings.filter((w) => w.path.length === 0); // the same analysis, plus what the modules said
-      } else
+    const limits: LimitHit[] = [];
+    let objects = 1;
+    const detectors = this.stopped ? 0 : this.db.moduleDetectorCount();
+    const unpack = this.stopped ? undefined : wouldUnpack(types, this.head, this.options);
+    if ((detectors || unpack) && total <= cap && this.wholeScan) {
+      const o = this.options;
+      const r = this.wholeScan(this.head.subarray(0, total), {
+        name: this.name,
+        firstOnly: this.firstOnly,
+        ...(unpack ? { archives: o.archives, packed: o.packed, mail: o.mail, mailboxes: o.mailboxes } : { archives: false, mail: false }),
+      });
+      for (const d of r.detections) if (d.path.length > 0 || (d.type !== 3 && d.type !== 4)) this.found.push(d);
+      objectWarnings = r.warnings; // the same analysis, plus what the modules and the members said
+      skipped.push(...r.skipped);
+      limits.push(...r.limits);
+      objects = r.objects;
+    } else {
+      if (detectors)
         skipped.push({
           path: [],
           reason: `${detectors} type 1/2 record${detectors > 1 ? "s" : ""} (detection modules) need the whole object: not run on a stream longer than ${cap} bytes`,
         });
+      if (unpack)
+        skipped.push({
+          path: [],
+          reason: `not unpacked: ${unpack} longer than ${cap} bytes (a stream scanner opens only a container the whole of which it kept; scan the whole object with Engine.scan)`,
+        });
     }
-    const opened = this.firstOnly && this.found.length ? undefined : wouldUnpack(types, this.head, this.options);
-    if (opened) skipped.push({ path: [], reason: `not unpacked: ${opened} (a stream scanner checks the stream itself, not what is inside it; scan the whole object with Engine.scan)` });
 
     const detections = [...this.found].sort((x, y) => x.id - y.id);
     const infected = detections.length > 0;
@@ -396,13 +417,13 @@ export class StreamScanner {
     this.peak = Math.max(this.peak, this.retainedBytes);
     this.result = {
       infected,
-      verdict: infected ? "infected" : skipped.length ? "incomplete" : "clean",
+      verdict: infected ? "infected" : limits.length ? "suspicious" : skipped.length ? "incomplete" : "clean",
       detections,
-      limits: [],
+      limits,
       skipped,
       types: fileTypeNames(types),
       warnings: objectWarnings,
-      objects: 1,
+      objects,
       stats: { ...this.stats },
       stream: {
         bytes: total,
