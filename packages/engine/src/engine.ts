@@ -163,6 +163,20 @@ function keyGuess(key: number, lo: number, hi: number): number {
 function keyBitsOf(h: number): number {
   return (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
 }
+/**
+ * Fill the key filter (a key's word is keyHash(key) >>> shift) and each probe's range of keys
+ * ([probeKeys[p], probeKeys[p + 1])) from the first `count` index keys. A function of its own with
+ * plain arguments, so that the engine optimizes its loop soon: it runs once per load, over every key.
+ */
+function indexKeys(keys: Uint32Array, count: number, filter: Uint32Array, shift: number, probeKeys: Uint32Array): void {
+  for (let k = 0; k < count; k++) {
+    const key = keys[2 * k];
+    const h = keyHash(key);
+    filter[h >>> shift] |= keyBitsOf(h);
+    probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
+  }
+  for (let p = 1; p < probeKeys.length; p++) if (probeKeys[p] < probeKeys[p - 1]) probeKeys[p] = probeKeys[p - 1];
+}
 const OUTSIDE = -1;
 const RECENT = 1024;
 /** An object carrying more infections than this is not cleaned (nested infections are rare; loops are not). */
@@ -257,19 +271,11 @@ export class Engine {
     // of a one-bit one at the same rate, because with a million records it is read ~300 times
     // per object and must stay in the CPU's cache.
     const bits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 8 + 1))));
-    const filter = new Uint32Array(1 << (bits - 5));
-    const probeKeys = new Uint32Array(db.probeCount + 1);
     const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
-    for (let k = 0; k < db.keyCount; k++) {
-      const key = keys[2 * k];
-      const h = keyHash(key);
-      filter[h >>> (37 - bits)] |= keyBitsOf(h);
-      probeKeys[(key >>> 16) + 1] = k + 1; // keys sort by probe: the last key of a probe ends its range
-    }
-    for (let p = 1; p <= db.probeCount; p++) if (probeKeys[p] < probeKeys[p - 1]) probeKeys[p] = probeKeys[p - 1];
     this.keyShift = 37 - bits;
-    this.keyFilter = filter;
-    this.probeKeys = probeKeys;
+    this.keyFilter = new Uint32Array(1 << (bits - 5));
+    this.probeKeys = new Uint32Array(db.probeCount + 1);
+    indexKeys(keys, db.keyCount, this.keyFilter, this.keyShift, this.probeKeys);
     this.keys = keys;
     ({ anchor: this.probeAnchor, at: this.probeAt } = db.probeTable());
     this.probeKey = new Uint32Array(db.probeCount);

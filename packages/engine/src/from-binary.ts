@@ -708,13 +708,10 @@ function decodeStencils(db: Database, section: SectionInfo): Stencil[] {
 /** Every reference inside the database points where it may, so scans never read out of bounds. One pass over the rows. */
 function checkCrossReferences(db: Database): void {
   const v = db.view;
+  const anchorCount = ANCHOR_NAMES.length;
   const winAnchor = new Uint8Array(db.windowCount);
-  const wins = db.words(db.wins, db.windowCount * L.WIN_SIZE);
-  const [winWords, anchorCount] = [L.WIN_SIZE / 4, ANCHOR_NAMES.length];
-  for (let i = 0; i < winAnchor.length; i++) {
-    winAnchor[i] = wins[i * winWords] & 0xff; // anchor | length << 8
-    if (winAnchor[i] >= anchorCount) fail("MALFORMED", `window ${i} has an unknown anchor`);
-  }
+  const badWindow = windowAnchors(db.words(db.wins, db.windowCount * L.WIN_SIZE), winAnchor, anchorCount);
+  if (badWindow >= 0) fail("MALFORMED", `window ${badWindow} has an unknown anchor`);
   const { anchor: probeAnchor, at: probeAt } = db.probeTable();
   for (let i = 0; i < db.probeCount; i++) if (probeAnchor[i] >= anchorCount) fail("MALFORMED", `probe ${i} has an unknown anchor`);
   checkNames(db);
@@ -795,6 +792,17 @@ function checkCrossReferences(db: Database): void {
     const w2 = rows[o + W_WIN2];
     if (w1 >= windowCount || winAnchor[w1] !== anchor || w2 >= windowCount || winAnchor[w2] !== anchor) explainRow(r, -1);
   }
+}
+
+/** Each window's anchor into `out`: -1, or the first window whose anchor is unknown. Plain arguments: see checkIndex. */
+function windowAnchors(wins: Uint32Array, out: Uint8Array, anchorCount: number): number {
+  const winWords = L.WIN_SIZE / 4;
+  for (let i = 0; i < out.length; i++) {
+    const anchor = wins[i * winWords] & 0xff; // anchor | length << 8
+    if (anchor >= anchorCount) return i;
+    out[i] = anchor;
+  }
+  return -1;
 }
 
 /** Whether the row at word `o` sorts after the one before it in a key's run: by check window (L.checkIsWindow2), its CRC, then id. */

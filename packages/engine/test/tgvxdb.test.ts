@@ -173,6 +173,17 @@ describe("tgvxdb write + read", () => {
     expect(await refusal([startRecord, long])).toBe(`record ${endRecord.id}: window of 16777216 bytes is longer than 16777215`);
   });
 
+  it("refuses a window measured from an anchor there is no such thing as, naming the window", async () => {
+    const bytes = await encodeDatabase({ dbVersion: 1, records });
+    const wins = (await openDatabase(bytes)).info.sections.find((s) => s.name === "WINS")!;
+    const copy = bytes.slice();
+    copy[wins.offset + 2 * 8] = 0xc8; // window 2's anchor byte (anchor | length << 8)
+    copy.set(await sha256(copy.subarray(112)), 8);
+    const err = (await openDatabase(copy).catch((e: unknown) => e)) as DatabaseError;
+    expect(err.code).toBe("MALFORMED");
+    expect(err.message).toBe("window 2 has an unknown anchor");
+  });
+
   it("refuses a damaged name table with a reason", async () => {
     const bytes = await encodeDatabase({ dbVersion: 1, records });
     const db = await openDatabase(bytes);
