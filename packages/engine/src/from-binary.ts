@@ -252,20 +252,29 @@ export class Database {
     return out;
   }
 
-  /** The first row (in id order) carrying name `name`, or -1; `names` saves decoding them again. */
-  rowOfName(name: string, names: readonly string[] = this.names()): number {
+  /**
+   * The number of name `name` in NAME, or -1: a binary search over the blocks' first names (each
+   * read without decoding another), then along that one block.
+   */
+  nameNumber(name: string): number {
     let lo = 0;
-    let hi = names.length - 1;
-    let index = -1;
+    let hi = Math.ceil(this.nameCount / L.NAME_BLOCK) - 1;
+    let block = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (names[mid] === name) {
-        index = mid;
-        break;
-      }
-      if (names[mid] < name) lo = mid + 1;
-      else hi = mid - 1;
+      if (this.name(mid * L.NAME_BLOCK) <= name) {
+        block = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
+    if (block < 0) return -1;
+    for (let i = block * L.NAME_BLOCK; i < Math.min(this.nameCount, (block + 1) * L.NAME_BLOCK); i++) if (this.name(i) === name) return i;
+    return -1;
+  }
+
+  /** The first row (in id order) carrying name `name`, or -1. */
+  rowOfName(name: string): number {
+    const index = this.nameNumber(name);
     if (index < 0) return -1;
     for (const row of this.rowsById()) if (this.view.getUint32(this.rowOffset(row) + L.R_NAME, true) === index) return row;
     return -1;

@@ -210,7 +210,7 @@ export class Policy {
         this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} names no record in this database` });
         continue;
       }
-      const rev = this.db.recordRev(this.db.rowOfName(name, names));
+      const rev = this.db.recordRev(this.db.rowOfName(name));
       if (i.rev !== undefined && rev !== i.rev)
         this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} is pinned to rev ${i.rev} but the database has rev ${rev}: the ignore has lapsed; check the new record and pin rev ${rev} if it still applies` });
     }

@@ -155,6 +155,13 @@ describe("tgvxdb write + read", () => {
       if (r.detect) expect(v.detect!.windows.map((x) => x.crc)).toEqual(r.detect.windows.map((x) => x.crc));
       else expect(v.detect).toBeUndefined();
     }
+    // Found by name: the record of that name with the lowest id; a name the database lacks, -1.
+    for (const r of many) {
+      const row = db.rowOfName(r.name);
+      const lowest = Math.min(...many.filter((x) => x.name === r.name).map((x) => x.id));
+      expect(db.recordId(row), r.name).toBe(lowest);
+    }
+    for (const absent of ["", "A", "Test.Repeated", "Test.Repeated.A0", "Win32.Family000", "Win32.Family039.ZZZZZZ", "zzz"]) expect(db.rowOfName(absent), absent).toBe(-1);
     // Decoded back to an image and encoded again: the same bytes.
     expect(Buffer.from(await encodeDatabase(databaseImage(db))).equals(Buffer.from(bytes))).toBe(true);
     // Every live type 3 record is found by its index key: a run of rows, not a candidate list.

@@ -10,8 +10,7 @@ const byte = (b: number) => b.toString(16).toUpperCase().padStart(2, "0");
 
 /** One sentence: why `name` does not match the top level of `bytes`. */
 export function explainMiss(db: Database, bytes: Uint8Array, objectName: string, name: string): string {
-  let row = -1;
-  for (let r = 0; r < db.recordCount && row < 0; r++) if (db.recordName(r) === name) row = r;
+  const row = db.rowOfName(name);
   if (row < 0) return `the database has no record ${name}`;
   const rec = db.record(row);
   if (rec.status === "deprecated") return `${name} is deprecated and no longer detects`;
