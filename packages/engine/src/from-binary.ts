@@ -79,6 +79,8 @@ const [ROW_WORDS, W_ID, W_CRC1, W_CRC2, W_WIN1, W_WIN2, W_NAME, W_SHAPE, W_REV_F
 const DETECTED_ROWS = 4096;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const decoder = new TextDecoder("utf-8", { fatal: false });
+/** Scratch of Database.name: where each entry of a block starts, and the name's bytes. */
+const NAME_SCRATCH = { at: new Int32Array(L.NAME_BLOCK), bytes: new Uint8Array(L.MAX_NAME_BYTES) };
 
 export class Database {
   /** @internal */ readonly view: DataView;
@@ -224,18 +226,29 @@ export class Database {
     return this.name(this.view.getUint32(this.rowOffset(row) + L.R_NAME, true));
   }
 
-  /** @internal Name number `i` of NAME: decoded from the start of its block (checked on open). */
+  /**
+   * @internal Name number `i` of NAME (checked on open). Its block's entries up to it are found,
+   * then its bytes taken from the last entry back: each entry gives the bytes after the prefix it
+   * shares with the one before, so one string is made instead of one per entry.
+   */
   name(i: number): string {
     const b = this.bytes;
+    const last = i % L.NAME_BLOCK;
+    const at = NAME_SCRATCH.at;
     let p = this.nameTable + this.view.getUint32(this.nameTable + ((i / L.NAME_BLOCK) | 0) * 4, true);
-    let s = "";
-    for (let k = i % L.NAME_BLOCK; k >= 0; k--) {
-      const shared = b[p];
-      const len = b[p + 1];
-      s = s.slice(0, shared) + String.fromCharCode(...b.subarray(p + 2, p + 2 + len));
-      p += 2 + len;
+    for (let e = 0; e <= last; e++) {
+      at[e] = p;
+      p += 2 + b[p + 1];
     }
-    return s;
+    const out = NAME_SCRATCH.bytes;
+    const length = b[at[last]] + b[at[last] + 1];
+    let need = length; // bytes [0, need) not taken yet
+    for (let e = last; e >= 0 && need > 0; e--) {
+      const shared = b[at[e]];
+      for (let j = shared, q = at[e] + 2; j < need; j++, q++) out[j] = b[q];
+      need = Math.min(need, shared);
+    }
+    return String.fromCharCode.apply(null, out.subarray(0, length) as unknown as number[]);
   }
 
   /** Every distinct record name, in byte order, decoded in one pass. */
