@@ -49,7 +49,7 @@ function recordYaml(r: RecordView): string {
   if (d) {
     lines.push("    detect:", `      anchor: ${d.anchor}`);
     if (d.at !== 0) lines.push(`      at: ${hex(d.at, 2)}`);
-    lines.push(`      first: "${hex(d.first[0], 2).slice(2)} ${hex(d.first[1], 2).slice(2)}"`);
+    lines.push(`      first: "${d.first.map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(" ")}"`);
     if (d.filetypes.length) lines.push(`      filetypes: [${d.filetypes.join(", ")}]`);
     lines.push("      windows:");
     for (const w of d.windows) lines.push(`        - { offset: ${hex(w.offset, 2)}, length: ${hex(w.length, 2)}, crc: ${hex(w.crc, 8)} }`);

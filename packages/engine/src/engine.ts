@@ -338,8 +338,8 @@ export class Engine {
   /**
    * A scanner for one stream fed in chunks (`write`, then `end`), holding at most
    * `retainedBound` bytes whatever the stream's length: type 3/4 records of the stream itself,
-   * "infected" as soon as one is proven; type 1/2 records only when the stream was short enough
-   * to be kept whole. Containers are not opened. See stream-scanner.ts.
+   * "infected" as soon as one is proven; type 1/2 records, and the members of a container, only
+   * when the stream was short enough to be kept whole. See stream-scanner.ts.
    */
   streamScanner(options: StreamScanOptions = {}): StreamScanner {
     // Type 1/2 records and containers need the whole object: they go through `scan` when the stream was kept whole.

@@ -425,7 +425,6 @@ export class Database {
     return this.window(i);
   }
 
-  /** Probe `i` (0 <= i < probeCount): the Anchor value and the offset from it where a first word is read. */
   private probeColumns: { anchor: Uint8Array; at: Int32Array } | undefined;
 
   /** @internal Every probe's anchor and offset as two columns, read once (the load checks and the engine's scan use them). */
@@ -442,6 +441,7 @@ export class Database {
     return this.probeColumns;
   }
 
+  /** Probe `i` (0 <= i < probeCount): the Anchor value and the offset from it where a first word is read. */
   probeAt(i: number): { anchor: number; at: number } {
     const o = this.probes + i * L.PROBE_SIZE;
     return { anchor: this.view.getUint8(o), at: this.view.getInt32(o + 4, true) };

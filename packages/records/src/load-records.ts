@@ -338,7 +338,7 @@ class LazyLocator {
   private loc: Located | undefined;
   /** Where each record's `-` line starts, and the column of the `-`; null when not found for every record. */
   private items: { starts: number[]; col: number } | null | undefined;
-  private lineStarts: number[] | undefined;
+  private lines: LineCounter | undefined;
   constructor(
     private readonly src: SourceText,
     private readonly records: number,
@@ -349,12 +349,8 @@ class LazyLocator {
     if (!this.loc && path[0] === "records" && typeof path[1] === "number") {
       this.items ??= recordItems(this.src.text, this.records);
       const start = this.items?.starts[path[1]];
-      if (start !== undefined)
-        for (let n = path.length; n >= 2; n--) {
-          const span = simpleYamlSpan(this.src.text, start, this.items!.col, path.slice(2, n));
-          if (span === "block") break;
-          if (span) return { start: this.pos(span[0]), end: this.pos(span[1]) };
-        }
+      const span = start === undefined ? undefined : simpleYamlSpan(this.src.text, start, this.items!.col, path.slice(2));
+      if (span && span !== "block") return { start: this.pos(span[0]), end: this.pos(span[1]) };
     }
     if (!this.loc) {
       this.loc = parsePositioned(this.src).loc;
@@ -363,23 +359,17 @@ class LazyLocator {
     return this.loc.range(path);
   }
 
+  /** Line and column of `offset`, as the positioned parser's LineCounter gives them (it is filled the same way). */
   private pos(offset: number): Position {
-    const starts = (this.lineStarts ??= lineStartsOf(this.src.text));
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
+    if (!this.lines) {
+      const text = this.src.text;
+      this.lines = new LineCounter();
+      this.lines.addNewLine(0);
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.lines.addNewLine(i + 1);
     }
-    return { line: lo + 1, col: offset - starts[lo] + 1 };
+    const { line, col } = this.lines.linePos(offset);
+    return { line, col };
   }
-}
-
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 /**

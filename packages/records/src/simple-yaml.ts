@@ -164,15 +164,16 @@ class Reader {
   private valueEnd = 0;
   /**
    * Looking for one node (`simpleYamlSpan`): the path of the node being read, the path wanted, and
-   * its range once read (or BLOCK: an empty value, or a block collection ending in one, whose
-   * ranges this reader does not reproduce). A block collection ends where the YAML library ends
-   * it: after the line break of the line holding its last value (`lastLineEnd`, -1 after an empty
-   * value).
+   * the range of the deepest node on that path read so far and its depth (BLOCK: an empty value,
+   * or a block collection ending in one, whose ranges this reader does not reproduce). A block
+   * collection ends where the YAML library ends it: after the line break of the line holding its
+   * last value (`lastLineEnd`, -1 after an empty value).
    */
   private path: (string | number)[] | undefined;
   private lastLineEnd = -1;
   private wanted: readonly (string | number)[] = [];
   found: readonly [number, number] | typeof BLOCK | undefined;
+  private foundDepth = -1;
 
   /** Keys read before, by length, first and last character: reused instead of sliced again. */
   private readonly keys = new Map<number, string>();
@@ -255,17 +256,13 @@ class Reader {
       const p = this.skipSpaces(q + 1);
       if (p === this.le || t.charCodeAt(p) === HASH) {
         // Nothing after the key but maybe a comment (keyEnd saw the space before the `#`).
-        if (!this.next() || this.col < n) {
-          map[key] = null;
-        } else if (this.col === n) {
-          if (t.charCodeAt(this.ls + n) === DASH) giveUp(); // a sequence at its key's column
-          map[key] = null;
-        } else {
+        if (this.next() && this.col > n) {
           const start = this.ls + this.col;
           map[key] = this.blockNode(this.col);
           if (this.path) this.reached(this.lastLineEnd < 0 ? BLOCK : [start, this.lastLineEnd]);
-        }
-        if (map[key] === null) {
+        } else {
+          if (this.col === n && t.charCodeAt(this.ls + n) === DASH) giveUp(); // a sequence at its key's column
+          map[key] = null; // an empty value
           this.lastLineEnd = -1;
           if (this.path) this.reached(BLOCK);
         }
@@ -321,16 +318,21 @@ class Reader {
     return value;
   }
 
-  /** Spans: the node at `this.path` has been read; note its range when it is the one wanted. */
+  /**
+   * Spans: the node at `this.path` has been read. On the wanted path and deeper than any noted yet
+   * (a node is reached after the nodes inside it), its range is noted; the wanted node ends the
+   * reading.
+   */
   private reached(range: readonly [number, number] | typeof BLOCK): void {
     const path = this.path!;
-    if (path.length !== this.wanted.length) return;
+    if (path.length > this.wanted.length || path.length <= this.foundDepth) return;
     for (let i = 0; i < path.length; i++) if (!samePathStep(path[i], this.wanted[i])) return;
     this.found = range;
-    throw FOUND;
+    this.foundDepth = path.length;
+    if (path.length === this.wanted.length) throw FOUND;
   }
 
-  /** The range of node `wanted` of the sequence item whose `-` is at column `n` of the line starting at `lineStart`. */
+  /** The range of node `wanted` (or of its deepest ancestor) of the sequence item whose `-` is at column `n` of the line starting at `lineStart`. */
   spanInItem(lineStart: number, n: number, wanted: readonly (string | number)[]): void {
     this.after = lineStart;
     this.path = [];
@@ -554,9 +556,9 @@ export function readSimpleYaml(text: string): unknown {
 /**
  * Where the YAML library puts node `path` (its range: [start, end of the value)) of the block
  * sequence item whose `-` is at column `col` of the line starting at `lineStart`, in a text
- * `readSimpleYaml` read; the empty path is the item itself. "block" for an empty value or a block
- * collection ending in one (left to the library); undefined when the item has no such node.
- * Reads that one item only.
+ * `readSimpleYaml` read; the empty path is the item itself. Without such a node, its deepest
+ * ancestor's place, as the library's positions fall back. "block" for an empty value or a block
+ * collection ending in one (left to the library). Reads that one item only.
  */
 export function simpleYamlSpan(text: string, lineStart: number, col: number, path: readonly (string | number)[]): readonly [number, number] | "block" | undefined {
   const reader = new Reader(text);
