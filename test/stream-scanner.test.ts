@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -388,7 +388,7 @@ describe("tgvx scan - (standard input through the stream scanner)", () => {
 
   it("a stream it could not check fully is not OK; a short container is opened as a file would be", () => {
     const eicar = samples.find((s) => s.path === "infected/eicar.com")!.bytes;
-    const filler = Uint8Array.from({ length: 0x20000 }, (_, i) => (i * 2654435761) >>> 24);
+    const filler = Uint8Array.from({ length: 0x30000 }, (_, i) => (i * 2654435761) >>> 24); // longer than the scanner keeps
     const r = tgvx(["--no-summary", "-"], zipSync({ "filler.bin": [filler, { level: 0 }], "eicar.com": eicar }));
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^stdin: OK, NOT FULLY SCANNED \(.*not unpacked: zip archive longer than/);
@@ -400,6 +400,62 @@ describe("tgvx scan - (standard input through the stream scanner)", () => {
     expect(files(asStream.stdout)).toMatchObject({ status: "infected", objects: files(asFile.stdout).objects, detections: files(asFile.stdout).detections });
     const clean = tgvx(["--no-summary", "-"], samples.find((s) => s.path === "clean/random.bin")!.bytes);
     expect(clean.stdout).toBe("stdin: OK\n");
+  });
+
+  it("a short input is read whole and scanned once, as the file is: the code analyzer runs on it too", () => {
+    const flipped = join(root, "samples/near-miss/pesection-a-flipped.exe");
+    const ini = join(mkdtempSync(join(tmpdir(), "tgvx-stream-ini-")), "tgvx.ini");
+    writeFileSync(ini, "CodeAnalyzer=Yes\n");
+    const fileOf = (out: string) => (JSON.parse(out) as { files: Record<string, unknown>[] }).files[0];
+    const asFile = fileOf(tgvx(["--json", "--config", ini, flipped], new Uint8Array()).stdout);
+    const asStream = tgvx(["--json", "--config", ini, "-"], readFileSync(flipped));
+    expect(asStream.status).toBe(1);
+    expect(asFile).toMatchObject({ status: "suspicious", detections: [expect.objectContaining({ name: "Heuristics.PE.WritableEntrySection" })] });
+    expect({ ...fileOf(asStream.stdout), path: flipped }).toEqual(asFile);
+  });
+});
+
+describe("tgvx scan: a file over --max-filesize is scanned as a stream", () => {
+  const bin = join(root, "packages/cli/bin/tgvx.js");
+  const dir = mkdtempSync(join(tmpdir(), "tgvx-large-"));
+  const db = join(dir, "main.tgvxdb");
+  const tree = join(dir, "files");
+  const PAD = 0x30000; // past everything the stream scanner keeps: these files are never held whole
+  type Report = { files: { path: string; status: string; detections: { name: string; anchor: string; offset: number }[]; notScanned: { reason: string }[] }[] };
+  const scan = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, "scan", "--db", db, "--allow-unsigned", "--json", ...args, tree], { cwd: root, encoding: "utf8" });
+    return { status: r.status, out: JSON.parse(r.stdout) as Report };
+  };
+
+  beforeAll(() => {
+    writeFileSync(db, engine.db.bytes);
+    mkdirSync(tree);
+    // Every infected sample that is not a container, made long: padding after it (an overlay) keeps
+    // start- and entry-anchored records in place; padding before a plain-text one keeps its end.
+    for (const s of samples.filter((x) => x.path.startsWith("infected/") && !x.path.includes("/containers/"))) {
+      const text = s.path.endsWith(".txt") || s.path.endsWith(".sh");
+      const pad = Buffer.alloc(PAD, text ? 0x20 : 0);
+      writeFileSync(join(tree, s.path.replaceAll("/", "_")), text ? Buffer.concat([pad, s.bytes]) : Buffer.concat([s.bytes, pad]));
+    }
+  });
+
+  it("finds what a whole read finds, and says what a stream could not do", () => {
+    const whole = scan([]);
+    const streamed = scan(["--max-filesize", "64K"]);
+    expect(streamed.status).toBe(whole.status);
+    expect(streamed.out.files.map((f) => f.path)).toEqual(whole.out.files.map((f) => f.path));
+    const anchors = new Set<string>();
+    for (const [i, w] of whole.out.files.entries()) {
+      const s = streamed.out.files[i];
+      expect(s.detections, s.path).toEqual(w.detections);
+      for (const d of s.detections) anchors.add(d.anchor);
+      // The database has a type 1/2 record: a stream that long cannot run it, so nothing is OK.
+      expect(s.status, s.path).toBe(w.status === "clean" ? "incomplete" : w.status);
+      expect(s.notScanned.map((n) => n.reason)).toContainEqual(expect.stringMatching(/type 1\/2 record .* not run on a stream/));
+    }
+    // The comparison covered records of every anchor the stream scanner decides.
+    expect([...anchors].sort()).toEqual(["end", "entry", "start"]);
+    expect(whole.out.files.filter((f) => f.status === "infected").length).toBeGreaterThan(10);
   });
 });
 

@@ -13,7 +13,7 @@ import { FileReader } from "./io.js";
 export interface FileReport {
   path: string;
   /** infected: a record matched; suspicious: a limit was hit (bomb, too deep...); incomplete: members could not be opened. */
-  status: "clean" | "infected" | "suspicious" | "incomplete" | "error" | "skipped";
+  status: "clean" | "infected" | "suspicious" | "incomplete" | "error";
   /**
    * Records matched and limits hit, with the action the control layers decide for each (what
    * `tgvx clean` would do) and the layer that decided; `path` is the member path inside the file
@@ -74,8 +74,8 @@ export type ScanFileOutcome =
 
 export type ScanControl = Pick<RunControl, "policy" | "scan" | "codeAnalyzer">;
 
-export function errorReport(path: string, status: "error" | "skipped", error: string): FileReport {
-  return { path, status, detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error };
+export function errorReport(path: string, error: string): FileReport {
+  return { path, status: "error", detections: [], ignored: [], notScanned: [], types: [], warnings: [], objects: 0, error };
 }
 
 // One per thread: a directory scan reads into the same buffer again and again.
@@ -87,7 +87,7 @@ export function scanFile(engine: Engine, control: ScanControl, path: string, set
   try {
     bytes = reader.read(path);
   } catch (err) {
-    return { kind: "error", file: errorReport(path, "error", (err as Error).message) };
+    return { kind: "error", file: errorReport(path, (err as Error).message) };
   }
   return scanBytes(engine, control, path, bytes, settings, "file");
 }

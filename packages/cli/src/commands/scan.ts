@@ -7,7 +7,7 @@ import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions
 import { addPolicyOptions, fallbackOption, loadControl, type ControlFlags, type PolicyCliOptions } from "../policy-options.js";
 import { RunReport } from "../run-report.js";
 import { errorReport, scanFile, type FileReport, type ScanFileOutcome, type ScanFileSettings } from "../scan-file.js";
-import { scanStdin, STDIN_PATH } from "../scan-stdin.js";
+import { scanLargeFile, scanStdin, STDIN_PATH } from "../scan-stream.js";
 import type { ScanTask, ScanWorkerData } from "../scan-worker.js";
 import { walkFiles } from "../walk-files.js";
 import { cleanExitCode, cleanJson, cleanPaths, printTraces } from "./clean.js";
@@ -62,7 +62,7 @@ export function register(program: Command): void {
       "Scan files and directories (recursively) with a tgvxdb database and print one line per file,\n" +
         "as clamscan does: `path: Name FOUND`, `path: OK`, or `path: ERROR reason`, then a summary.",
     )
-    .argument("<paths...>", "files or directories to scan; - scans standard input as a stream (memory bounded by the database; containers not opened)")
+    .argument("<paths...>", "files or directories to scan; - scans standard input (as a stream when longer than the scanner keeps)")
     .option("-d, --db <file>", "database (default: $TGVX_DB, else build/main.tgvxdb made by `npm run main`)")
     .addOption(trustedKeyOption())
     .addOption(allowUnsignedOption())
@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option("--no-archives", "do not look inside zip, gzip, tar and bzip2 files (INI Archives=No, Packed=No)")
     .option("--no-mail", "do not look inside e-mail and mbox files (INI MailPlain=No, MailBases=No)")
     .option("--warnings", "print structure warnings (malformed headers) per file (INI Warnings=Yes)")
-    .option("--max-filesize <size>", "skip larger files and report them as not scanned", parseSize, 256 * 1024 * 1024)
+    .option("--max-filesize <size>", "read files up to this size whole; scan larger ones as streams (memory bounded by the database; containers not opened)", parseSize, 256 * 1024 * 1024)
     .option("--clean", "carry out what the control layers decide, as `tgvx clean` does (see its --help)")
     .option("--backup-dir <dir>", "with --clean: copy each infected file here before changing it")
     .option("--dry-run", "with --clean: report what would be done, change nothing")
@@ -88,6 +88,10 @@ export function register(program: Command): void {
         "A limit hit inside a file (an archive bomb, nesting too deep, too much to unpack) is reported as found\n" +
         "(Suspicious.ArchiveBomb, Heuristics.Limits.Exceeded.*): a file that was not fully scanned is never OK.\n" +
         "Members that cannot be opened (encrypted) are listed: `OK, NOT FULLY SCANNED (...)`.\n\n" +
+        "A file over --max-filesize (default 256M), and standard input (-) longer than the stream scanner keeps, are\n" +
+        "scanned as streams, in memory bounded by the database: every type 3/4 record is checked, but containers are\n" +
+        "not opened and type 1/2 records and the code analyzer do not run; what was not done is listed in\n" +
+        "`OK, NOT FULLY SCANNED (...)`. Shorter input is read whole and scanned as any file.\n\n" +
         "Every find is decided through the control layers (flow < record < debug < stencil < INI); a plain scan\n" +
         "reports the decisions (JSON, --report) and changes nothing; --clean or `tgvx clean` carries them out.\n" +
         "A detection the policy ignores (a category switched off, [Ignore]) is not counted as found.\n\n" +
@@ -145,8 +149,8 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
     for (const d of r.detections) process.stdout.write(`${where(d.path)}: ${d.name} FOUND\n`);
     if (r.status === "clean" && !opts.infected) process.stdout.write(`${r.path}: OK\n`);
     if (r.status === "incomplete" && !opts.infected)
-      process.stdout.write(`${r.path}: OK, NOT FULLY SCANNED (${r.notScanned.map((n) => `${n.path.join("/")}: ${n.reason}`).join("; ")})\n`);
-    else if (r.status === "error" || r.status === "skipped") process.stderr.write(`${r.path}: ${r.status === "error" ? "ERROR" : "SKIPPED"} ${r.error}\n`);
+      process.stdout.write(`${r.path}: OK, NOT FULLY SCANNED (${r.notScanned.map((n) => (n.path.length ? `${n.path.join("/")}: ${n.reason}` : n.reason)).join("; ")})\n`);
+    else if (r.status === "error") process.stderr.write(`${r.path}: ERROR ${r.error}\n`);
     if (showWarnings) for (const w of r.warnings) process.stderr.write(`WARNING ${w}\n`);
   };
 
@@ -170,11 +174,6 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
     emit(r);
   };
   const settings: ScanFileSettings = { objects: !!report, copySuspicious: !!control.suspiciousDir, showWarnings };
-  const tooBig = (path: string, size: number): ScanFileOutcome => ({
-    kind: "error",
-    file: errorReport(path, "skipped", `not scanned: ${size} bytes exceeds --max-filesize ${opts.maxFilesize}`),
-  });
-
   // Outcomes in walk order, in chunks: promised by a worker thread, or scanned here when every
   // worker already has two chunks (so the main thread works too, while the workers start up).
   const queue: Promise<ScanFileOutcome[]>[] = [];
@@ -200,12 +199,12 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
   const drain = async (keep: number) => {
     while (queue.length > keep) for (const o of await queue.shift()!) await finish(o);
   };
-  const onError = (path: string, err: Error) => add({ kind: "error", file: errorReport(path, "error", err.message) });
+  const onError = (path: string, err: Error) => add({ kind: "error", file: errorReport(path, err.message) });
   {
     for (const path of paths) if (path === STDIN_PATH) add(await scanStdin(engine, control, settings));
     for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, onError, onDirectory: () => dirs++ })) {
       if (control.excluded(basename(f.path))) continue;
-      if (f.size > opts.maxFilesize) add(tooBig(f.path, f.size));
+      if (f.size > opts.maxFilesize) add(await scanLargeFile(engine, control, settings, f.path));
       else {
         chunk.push(f.path);
         chunkBytes += f.size;
@@ -217,18 +216,18 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
     await drain(0);
   }
   for (const r of reports)
-    if (report && (r.status === "error" || r.status === "skipped"))
+    if (report && r.status === "error")
       report.file({ path: r.path, status: r.status, detections: [], actions: [], ...(r.error ? { reason: r.error } : {}) });
   await report?.close();
 
   const infected = reports.filter((r) => r.status === "infected" || r.status === "suspicious").length;
-  const errors = reports.filter((r) => r.status === "error" || r.status === "skipped").length;
+  const errors = reports.filter((r) => r.status === "error").length;
   const seconds = (performance.now() - t0) / 1000;
   const summary = {
     knownViruses: engine.db.recordCount,
     databaseVersion: engine.info.dbVersion,
     scannedDirectories: dirs,
-    scannedFiles: reports.filter((r) => r.status !== "error" && r.status !== "skipped").length,
+    scannedFiles: reports.filter((r) => r.status !== "error").length,
     objectsScanned: reports.reduce((n, r) => n + r.objects, 0),
     infectedFiles: infected,
     errors,

@@ -1,0 +1,131 @@
+/**
+ * Scanning an input tgvx cannot or will not hold whole, as a stream (Engine.streamScanner), chunk
+ * by chunk as it arrives, in memory bounded by the database whatever its length:
+ *   - `tgvx scan -`: the standard input (medium "stream");
+ *   - a file over `--max-filesize` (medium "file").
+ * The findings are decided through the control layers as for a file; nothing is changed. What a
+ * stream scanner does not do is reported, never passed off as clean: containers are not opened,
+ * type 1/2 records and the code analyzer do not run (`OK, NOT FULLY SCANNED (...)`, status
+ * "incomplete"). An input no longer than the scanner would keep is read whole and scanned as a file
+ * of those bytes is: members, limits, modules, the code analyzer and their decisions.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { basename } from "node:path";
+import type { ActionReport, Engine } from "@tgvx/engine/core";
+import type { FileReport, ScanControl, ScanFileOutcome, ScanFileSettings } from "./scan-file.js";
+import { errorReport, scanBytes } from "./scan-file.js";
+
+/** The path argument that means standard input. */
+export const STDIN_PATH = "-";
+/** How standard input is named in the output. */
+const STDIN_LABEL = "stdin";
+/** Reads of a large file: big enough that a read costs little per byte, small beside the scanner's bound. */
+const FILE_CHUNK = 1 << 20;
+
+/** `tgvx scan -`. */
+export function scanStdin(engine: Engine, control: ScanControl, settings: ScanFileSettings, input: AsyncIterable<Uint8Array> = process.stdin): Promise<ScanFileOutcome> {
+  return scanStream(engine, control, settings, input, { label: STDIN_LABEL, medium: "stream" });
+}
+
+/** A file too large to read whole (`--max-filesize`), read in chunks. */
+export function scanLargeFile(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string): Promise<ScanFileOutcome> {
+  return scanStream(engine, control, settings, createReadStream(path, { highWaterMark: FILE_CHUNK }), { label: path, medium: "file", name: basename(path) });
+}
+
+interface StreamSource {
+  /** How the input is shown in the output. */
+  label: string;
+  medium: "file" | "stream";
+  /** The file name (type recognition by extension); none for standard input. */
+  name?: string;
+}
+
+async function scanStream(engine: Engine, control: ScanControl, settings: ScanFileSettings, input: AsyncIterable<Uint8Array>, src: StreamSource): Promise<ScanFileOutcome> {
+  const o = control.scan;
+  const { label, medium } = src;
+  // An allow-list trusts by SHA-256: hashed on the way, as the stream passes.
+  const hash = control.policy.hasTrusted ? createHash("sha256") : undefined;
+  const s = engine.streamScanner({
+    ...(src.name !== undefined ? { name: src.name } : {}),
+    ...(o.firstOnly !== undefined ? { firstOnly: o.firstOnly } : {}),
+    ...(o.archives !== undefined ? { archives: o.archives } : {}),
+    ...(o.packed !== undefined ? { packed: o.packed } : {}),
+    ...(o.mail !== undefined ? { mail: o.mail } : {}),
+    ...(o.mailboxes !== undefined ? { mailboxes: o.mailboxes } : {}),
+  });
+  // The first chunks are held until the input proves longer than the scanner would keep: a short
+  // input is then one object read whole, scanned once as a file of those bytes is.
+  let held: Uint8Array[] | undefined = [];
+  let heldBytes = 0;
+  try {
+    for await (const chunk of input) {
+      hash?.update(chunk);
+      if (held && heldBytes + chunk.length <= s.retainedBound) {
+        held.push(chunk.slice()); // a stream may reuse its chunk's memory
+        heldBytes += chunk.length;
+        continue;
+      }
+      if (held) for (const c of held) s.write(c);
+      held = undefined;
+      s.write(chunk);
+    }
+  } catch (err) {
+    return { kind: "error", file: errorReport(label, medium === "stream" ? `reading standard input: ${(err as Error).message}` : (err as Error).message) };
+  }
+  if (held) {
+    const whole = new Uint8Array(heldBytes);
+    let at = 0;
+    for (const c of held) {
+      whole.set(c, at);
+      at += c.length;
+    }
+    return scanBytes(engine, control, label, whole, settings, medium);
+  }
+  const r = s.end();
+  const trustedBy = hash ? control.policy.trusted(hash.digest("hex")) : undefined;
+  const actions: ActionReport[] = trustedBy
+    ? []
+    : r.detections.map((d) => {
+        const decision = control.policy.decide(d, { types: r.types, containers: [], medium });
+        const a: ActionReport = { path: [], name: d.name, kind: "detection", detection: d, decision, outcome: "done", applied: "report" };
+        if (decision.action === "ignore") a.applied = "ignore";
+        else if (decision.action !== "report") Object.assign(a, { outcome: "not-applied", message: "actions were not asked for (kill off): nothing was changed" });
+        return a;
+      });
+  const live = actions.filter((a) => a.decision.action !== "ignore");
+  const found = live.length > 0;
+  const notScanned = trustedBy ? [] : [...r.skipped];
+  if (control.codeAnalyzer && !trustedBy) notScanned.push({ path: [], reason: "the code analyzer needs the whole object: not run on a stream" });
+  const warnings = trustedBy ? [] : r.warnings.map((w) => `${label}: ${w.code}: ${w.message}`);
+  const file: FileReport = {
+    path: label,
+    status: found ? "infected" : notScanned.length ? "incomplete" : "clean",
+    detections: live.map((a) => {
+      const d = a.detection!;
+      return { id: d.id, rev: d.rev, name: d.name, path: d.path, anchor: d.anchor, offset: d.offset, action: a.decision.action, layer: a.decision.layer, source: a.decision.source };
+    }),
+    ignored: actions
+      .filter((a) => a.decision.action === "ignore")
+      .map((a) => ({ name: a.name, path: a.path, layer: a.decision.layer, source: a.decision.source, reason: a.decision.reason })),
+    ...(trustedBy ? { trusted: trustedBy } : {}),
+    notScanned,
+    types: trustedBy ? [] : r.types,
+    warnings,
+    objects: trustedBy ? 0 : 1,
+  };
+  return {
+    kind: "scanned",
+    file,
+    entry: {
+      path: label,
+      status: found ? "infected" : trustedBy ? "trusted" : "clean",
+      detections: [...new Set(live.map((a) => a.name))],
+      actions,
+      ...(settings.showWarnings ? { warnings } : {}),
+      ...(trustedBy ? { reason: `trusted by SHA-256 (${trustedBy})` } : {}),
+    },
+    length: r.stream.bytes,
+    ...(settings.objects && !trustedBy ? { objects: [{ path: [], types: r.types }] } : {}),
+  };
+}
