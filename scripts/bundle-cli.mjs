@@ -17,6 +17,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** What tgvx takes from fflate: functions, and classes (made with `new`). A name missing here fails the build. */
+const LAZY_FFLATE = ["Gunzip", "Inflate", "deflateSync", "gzipSync", "inflateSync"];
+const REAL_FFLATE = Symbol("fflate itself");
 const outdir = join(root, "packages/cli/dist/bundle");
 rmSync(outdir, { recursive: true, force: true });
 const outfile = join(outdir, "tgvx.cjs");
@@ -57,6 +60,28 @@ await build({
         b.onLoad({ filter: /.*/, namespace: "tgvx" }, () => ({
           contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });',
           loader: "js",
+        }));
+      },
+    },
+    {
+      // fflate builds its tables when it loads (a few milliseconds of every scan's start-up); a
+      // scan needs it only for a compressed member or a patch: load it on first use.
+      name: "lazy-fflate",
+      setup(b) {
+        b.onResolve({ filter: /^fflate$/ }, (args) => {
+          if (args.pluginData === REAL_FFLATE) return undefined;
+          if (args.namespace !== "lazy-fflate") return { path: "fflate", namespace: "lazy-fflate" };
+          // The build the engine imports, not fflate's Node one (which brings worker_threads).
+          return b.resolve("fflate", { kind: "import-statement", resolveDir: root, pluginData: REAL_FFLATE });
+        });
+        b.onLoad({ filter: /.*/, namespace: "lazy-fflate" }, () => ({
+          contents: [
+            "let m;",
+            'const fflate = () => (m ??= require("fflate"));',
+            ...LAZY_FFLATE.map((name) => `export function ${name}(...a) { return ${/^[A-Z]/.test(name) ? "new " : ""}(fflate().${name})(...a); }`),
+          ].join("\n"),
+          loader: "js",
+          resolveDir: root,
         }));
       },
     },
