@@ -457,6 +457,20 @@ describe("tgvx scan: a file over --max-filesize is scanned as a stream", () => {
     expect([...anchors].sort()).toEqual(["end", "entry", "start"]);
     expect(whole.out.files.filter((f) => f.status === "infected").length).toBeGreaterThan(10);
   });
+
+  it("a FIFO given by name (`<(...)`) is read as a stream; a device given by name is an error, not a silent skip", () => {
+    const trailer = samples.find((x) => x.path === "infected/trailer-a/script.sh")!;
+    const file = join(dir, "long-trailer.sh");
+    writeFileSync(file, Buffer.concat([Buffer.alloc(PAD, 0x20), trailer.bytes]));
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" scan --db "${db}" --allow-unsigned --json <(cat "${file}") /dev/null`], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(2); // /dev/null was not scanned: an error outranks the detection
+    const files = (JSON.parse(r.stdout) as Report).files;
+    expect(files).toHaveLength(2);
+    const whole = spawnSync(process.execPath, [bin, "scan", "--db", db, "--allow-unsigned", "--json", file], { cwd: root, encoding: "utf8" });
+    expect(files[0]).toMatchObject({ status: "infected", detections: (JSON.parse(whole.stdout) as Report).files[0].detections });
+    expect(files[0].detections).toMatchObject([{ name: "Generic.Trailer.A", anchor: "end" }]);
+    expect(files[1]).toMatchObject({ path: "/dev/null", status: "error", error: expect.stringMatching(/^not a regular file \(a character device\): not read; to scan it, give it as standard input: tgvx scan - < \/dev\/null$/) });
+  });
 });
 
 describe("analyzeHeadInto: the head (and tail) of an object give what analyzeObjectInto gives for the whole", () => {

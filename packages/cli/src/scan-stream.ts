@@ -2,7 +2,8 @@
  * Scanning an input tgvx cannot or will not hold whole, as a stream (Engine.streamScanner), chunk
  * by chunk as it arrives, in memory bounded by the database whatever its length:
  *   - `tgvx scan -`: the standard input (medium "stream");
- *   - a file over `--max-filesize` (medium "file").
+ *   - a file over `--max-filesize` (medium "file");
+ *   - a FIFO given by name, as `tgvx scan <(curl ...)` makes (medium "stream").
  * The findings are decided through the control layers as for a file; nothing is changed. What a
  * stream scanner does not do is reported, never passed off as clean: containers are not opened,
  * type 1/2 records and the code analyzer do not run (`OK, NOT FULLY SCANNED (...)`, status
@@ -28,9 +29,9 @@ export function scanStdin(engine: Engine, control: ScanControl, settings: ScanFi
   return scanStream(engine, control, settings, input, { label: STDIN_LABEL, medium: "stream" });
 }
 
-/** A file too large to read whole (`--max-filesize`), read in chunks. */
-export function scanLargeFile(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string): Promise<ScanFileOutcome> {
-  return scanStream(engine, control, settings, createReadStream(path, { highWaterMark: FILE_CHUNK }), { label: path, medium: "file", name: basename(path) });
+/** A file too large to read whole (`--max-filesize`), or a FIFO, read in chunks. */
+export function scanAsStream(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string, medium: "file" | "stream"): Promise<ScanFileOutcome> {
+  return scanStream(engine, control, settings, createReadStream(path, { highWaterMark: FILE_CHUNK }), { label: path, medium, ...(medium === "file" ? { name: basename(path) } : {}) });
 }
 
 interface StreamSource {

@@ -7,7 +7,7 @@ import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions
 import { addPolicyOptions, fallbackOption, loadControl, type ControlFlags, type PolicyCliOptions } from "../policy-options.js";
 import { RunReport } from "../run-report.js";
 import { errorReport, scanFile, type FileReport, type ScanFileOutcome, type ScanFileSettings } from "../scan-file.js";
-import { scanLargeFile, scanStdin, STDIN_PATH } from "../scan-stream.js";
+import { scanAsStream, scanStdin, STDIN_PATH } from "../scan-stream.js";
 import type { ScanTask, ScanWorkerData } from "../scan-worker.js";
 import { walkFiles } from "../walk-files.js";
 import { cleanExitCode, cleanJson, cleanPaths, printTraces } from "./clean.js";
@@ -88,10 +88,12 @@ export function register(program: Command): void {
         "A limit hit inside a file (an archive bomb, nesting too deep, too much to unpack) is reported as found\n" +
         "(Suspicious.ArchiveBomb, Heuristics.Limits.Exceeded.*): a file that was not fully scanned is never OK.\n" +
         "Members that cannot be opened (encrypted) are listed: `OK, NOT FULLY SCANNED (...)`.\n\n" +
-        "A file over --max-filesize (default 256M), and standard input (-) longer than the stream scanner keeps, are\n" +
-        "scanned as streams, in memory bounded by the database: every type 3/4 record is checked, but containers are\n" +
-        "not opened and type 1/2 records and the code analyzer do not run; what was not done is listed in\n" +
-        "`OK, NOT FULLY SCANNED (...)`. Shorter input is read whole and scanned as any file.\n\n" +
+        "Standard input (-), a FIFO given by name (tgvx scan <(curl -s URL)) and a file over --max-filesize (default\n" +
+        "256M) are scanned as streams when longer than the stream scanner keeps, in memory bounded by the database:\n" +
+        "every type 3/4 record is checked, but containers are not opened and type 1/2 records and the code analyzer\n" +
+        "do not run; what was not done is listed in `OK, NOT FULLY SCANNED (...)`. Shorter input is read whole and\n" +
+        "scanned as any file. A device or a socket given by name is not read (an error): give it as standard input\n" +
+        "if you mean it (tgvx scan - < /dev/sdb).\n\n" +
         "Every find is decided through the control layers (flow < record < debug < stencil < INI); a plain scan\n" +
         "reports the decisions (JSON, --report) and changes nothing; --clean or `tgvx clean` carries them out.\n" +
         "A detection the policy ignores (a category switched off, [Ignore]) is not counted as found.\n\n" +
@@ -202,9 +204,9 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
   const onError = (path: string, err: Error) => add({ kind: "error", file: errorReport(path, err.message) });
   {
     for (const path of paths) if (path === STDIN_PATH) add(await scanStdin(engine, control, settings));
-    for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, onError, onDirectory: () => dirs++ })) {
+    for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, fifos: true, onError, onDirectory: () => dirs++ })) {
       if (control.excluded(basename(f.path))) continue;
-      if (f.size > opts.maxFilesize) add(await scanLargeFile(engine, control, settings, f.path));
+      if (f.fifo || f.size > opts.maxFilesize) add(await scanAsStream(engine, control, settings, f.path, f.fifo ? "stream" : "file"));
       else {
         chunk.push(f.path);
         chunkBytes += f.size;
