@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -56,6 +56,26 @@ function stream(e: Engine, bytes: Uint8Array, sizes: readonly number[], options:
   return { result: s.end(), ...(earlyAt !== undefined ? { earlyAt } : {}), maxRetained };
 }
 
+/**
+ * The same stream read as a file can be: only where `nextNeeded` says the records need bytes
+ * (`skipTo` there, then chunks of the given sizes). `written`: the bytes it read.
+ */
+function sparse(e: Engine, bytes: Uint8Array, sizes: readonly number[], options: StreamScanOptions = {}): { result: StreamScanResult; written: number } {
+  const s = e.streamScanner(options);
+  let written = 0;
+  for (let i = 0; ; i++) {
+    const at = s.nextNeeded(bytes.length);
+    if (at >= bytes.length) break;
+    s.skipTo(at);
+    const n = Math.min(sizes[i % sizes.length], bytes.length - at);
+    s.write(bytes.subarray(at, at + n));
+    written += n;
+  }
+  return { result: s.end(), written };
+}
+/** A result without what depends on how the bytes came (the most held at once, when the verdict came). */
+const decided = (r: StreamScanResult) => ({ ...r, stream: { bytes: r.stream.bytes, retainedBound: r.stream.retainedBound } });
+
 const top = (r: ScanResult, types34 = false): Detection[] => r.detections.filter((d) => d.path.length === 0 && (!types34 || d.type === 3 || d.type === 4));
 const noContainers = (bytes: Uint8Array, name?: string) => engine.scan(bytes, { name, archives: false, mail: false });
 
@@ -92,6 +112,11 @@ function expectSame(bytes: Uint8Array, name: string | undefined, sizes: readonly
   if (!whole && (full.objects > 1 || full.skipped.length)) expect(r.verdict).not.toBe("clean");
   if (got.earlyAt !== undefined) expect(r.stream.infectedAt).toBe(got.earlyAt);
   expect(got.maxRetained).toBeLessThanOrEqual(r.stream.retainedBound);
+  // Read as a file can be, only where the records need bytes: the same answer.
+  const sp = sparse(engine, bytes, sizes, { name });
+  expect(decided(sp.result)).toEqual(decided(r));
+  const most = Math.max(...sizes);
+  if (bytes.length > r.stream.retainedBound + 4 * most) expect(sp.written).toBeLessThanOrEqual(r.stream.retainedBound + 3 * most);
   return got;
 }
 
@@ -260,6 +285,53 @@ describe("honest answers", () => {
     expect(r.types).toEqual([]);
     expect(s.end()).toBe(r);
     expect(() => s.write(new Uint8Array(1))).toThrow(/after end/);
+  });
+});
+
+describe("a file read only where the records need bytes (nextNeeded, skipTo)", () => {
+  it("samples inside long files, before or after padding: the answer writing every byte gives, from a few hundred KiB", () => {
+    let saved = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...samples), fc.integer({ min: 0x30000, max: 0x200000 }), fc.boolean(), fc.integer({ min: 0, max: 255 }), chunkSizes(0x10000), (x, pad, before, fill, sizes) => {
+        const bytes = before ? Buffer.concat([Buffer.alloc(pad, fill), x.bytes]) : Buffer.concat([x.bytes, Buffer.alloc(pad, fill)]);
+        const all = stream(engine, bytes, [0x100000], { name: x.name }).result;
+        const sp = sparse(engine, bytes, sizes, { name: x.name });
+        expect(decided(sp.result)).toEqual(decided(all));
+        expect(sp.written).toBeLessThanOrEqual(all.stream.retainedBound + 3 * Math.max(...sizes));
+        saved += bytes.length - sp.written;
+      }),
+      { numRuns: RUNS * 5 },
+    );
+    expect(saved).toBeGreaterThan(0);
+  });
+
+  it("an entry point 768 KiB into a 3 MiB file: its region is read, the rest passed over", () => {
+    const host = Buffer.from(gen.randomHostWithParams("mz", 3).bytes);
+    const big = Buffer.concat([host, Buffer.alloc(0xc0000, 0x90)]); // a DOS load image ends below 1 MiB
+    big.writeUInt16LE(big.length % 512, 2);
+    big.writeUInt16LE(Math.ceil(big.length / 512), 4);
+    const bytes = Buffer.concat([gen.INFECTORS["DOS.Exetail.A"].infect(big), Buffer.alloc(0x200000, 0x33)]);
+    const full = engine.scan(bytes, { name: "x.exe" });
+    expect(top(full).map((d) => [d.name, d.anchor])).toEqual([["DOS.Exetail.A", "entry"]]);
+    expect(top(full)[0].anchorOffset).toBeGreaterThan(0xc0000);
+    const sp = sparse(engine, bytes, [0x1000], { name: "x.exe" });
+    expect(sp.result.detections).toEqual(top(full));
+    expect(sp.result.verdict).toBe("infected");
+    expect(sp.written).toBeLessThan(0x40000);
+  });
+
+  it("refuses to pass over bytes it needs, and an end without the last bytes", () => {
+    const bytes = Buffer.alloc(0x100000, 0x41);
+    const early = engine.streamScanner();
+    early.write(bytes.subarray(0, 100));
+    expect(() => early.skipTo(0x80000)).toThrow(/the head\) must be written/);
+    const s = engine.streamScanner();
+    s.write(bytes.subarray(0, 0x10000));
+    expect(s.nextNeeded(bytes.length)).toBe(bytes.length - 65_557);
+    expect(() => s.skipTo(100)).toThrow(RangeError);
+    s.skipTo(0x80000); // then write only part of the tail
+    s.write(bytes.subarray(0x80000, 0x80100));
+    expect(() => s.end()).toThrow(/were not all written after skipTo/);
   });
 });
 
@@ -456,6 +528,27 @@ describe("tgvx scan: a file over --max-filesize is scanned as a stream", () => {
     // The comparison covered records of every anchor the stream scanner decides.
     expect([...anchors].sort()).toEqual(["end", "entry", "start"]);
     expect(whole.out.files.filter((f) => f.status === "infected").length).toBeGreaterThan(10);
+  });
+
+  it("a 4 GiB file (sparse on disk) is decided from the few parts its records need: a record at each end found, under 1 MiB read", () => {
+    const eicar = samples.find((x) => x.path === "infected/eicar.com")!.bytes;
+    const trailer = samples.find((x) => x.path === "infected/trailer-a/script.sh")!.bytes;
+    const file = join(dir, "disk.img");
+    const size = 4 * 2 ** 30;
+    const fd = openSync(file, "w");
+    writeSync(fd, eicar, 0, eicar.length, 0);
+    writeSync(fd, trailer, 0, trailer.length, size - trailer.length);
+    closeSync(fd);
+    const r = spawnSync(process.execPath, [bin, "scan", "--db", db, "--allow-unsigned", "--json", file], { cwd: root, encoding: "utf8" });
+    rmSync(file);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout) as Report & { summary: { dataScannedBytes: number } };
+    expect(out.files[0].detections.map((d) => [d.name, d.anchor, d.offset])).toEqual([
+      ["Test.EICAR.68", "start", 0],
+      ["Generic.Trailer.A", "end", expect.any(Number)],
+    ]);
+    expect(out.files[0].detections[1].offset).toBeGreaterThan(size - trailer.length - 1);
+    expect(out.summary.dataScannedBytes).toBeLessThan(2 ** 20);
   });
 
   it("a FIFO given by name (`<(...)`) is read as a stream; a device given by name is an error, not a silent skip", () => {

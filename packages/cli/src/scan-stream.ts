@@ -2,7 +2,9 @@
  * Scanning an input tgvx cannot or will not hold whole, as a stream (Engine.streamScanner), chunk
  * by chunk as it arrives, in memory bounded by the database whatever its length:
  *   - `tgvx scan -`: the standard input (medium "stream");
- *   - a file over `--max-filesize` (medium "file");
+ *   - a file over `--max-filesize` (medium "file"): only the parts the records need are read
+ *     (StreamScanner.nextNeeded: its head, entry region and tail), unless an allow-list needs the
+ *     SHA-256 of all of it;
  *   - a FIFO given by name, as `tgvx scan <(curl ...)` makes (medium "stream").
  * The findings are decided through the control layers as for a file; nothing is changed. What a
  * stream scanner does not do is reported, never passed off as clean: containers are not opened,
@@ -12,8 +14,9 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import type { ActionReport, Engine } from "@tgvx/engine/core";
+import type { ActionReport, Engine, StreamScanner } from "@tgvx/engine/core";
 import type { FileReport, ScanControl, ScanFileOutcome, ScanFileSettings } from "./scan-file.js";
 import { errorReport, scanBytes } from "./scan-file.js";
 
@@ -21,28 +24,58 @@ import { errorReport, scanBytes } from "./scan-file.js";
 export const STDIN_PATH = "-";
 /** How standard input is named in the output. */
 const STDIN_LABEL = "stdin";
-/** Reads of a large file: big enough that a read costs little per byte, small beside the scanner's bound. */
+/** Reads of a file from start to end: big enough that a read costs little per byte. */
 const FILE_CHUNK = 1 << 20;
+/** Reads of the parts of a file the records need: the head in one read, little past a region. */
+const PART_CHUNK = 1 << 18;
 
 /** `tgvx scan -`. */
 export function scanStdin(engine: Engine, control: ScanControl, settings: ScanFileSettings, input: AsyncIterable<Uint8Array> = process.stdin): Promise<ScanFileOutcome> {
-  return scanStream(engine, control, settings, input, { label: STDIN_LABEL, medium: "stream" });
+  return scanStream(engine, control, settings, { label: STDIN_LABEL, medium: "stream", read: () => input });
 }
 
-/** A file too large to read whole (`--max-filesize`), or a FIFO, read in chunks. */
-export function scanAsStream(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string, medium: "file" | "stream"): Promise<ScanFileOutcome> {
-  return scanStream(engine, control, settings, createReadStream(path, { highWaterMark: FILE_CHUNK }), { label: path, medium, ...(medium === "file" ? { name: basename(path) } : {}) });
+/** A FIFO given by name, read as it comes. */
+export function scanFifo(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string): Promise<ScanFileOutcome> {
+  return scanStream(engine, control, settings, { label: path, medium: "stream", read: () => createReadStream(path, { highWaterMark: FILE_CHUNK }) });
+}
+
+/** A file too large to read whole (`--max-filesize`; `size` bytes when its directory was read). */
+export function scanLargeFile(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string, size: number): Promise<ScanFileOutcome> {
+  return scanStream(engine, control, settings, { label: path, medium: "file", name: basename(path), read: () => createReadStream(path, { highWaterMark: FILE_CHUNK }), file: { path, size } });
+}
+
+/** The parts of a file the stream scanner asks for (nextNeeded), in order; what lies between is passed over (skipTo). */
+async function* fileParts(path: string, s: StreamScanner): AsyncGenerator<Uint8Array> {
+  const file = await open(path, "r");
+  try {
+    const { size } = await file.stat();
+    const buf = new Uint8Array(PART_CHUNK);
+    for (;;) {
+      const at = s.nextNeeded(size);
+      if (at >= size) return;
+      s.skipTo(at);
+      const { bytesRead } = await file.read(buf, 0, Math.min(buf.length, size - at), at);
+      if (bytesRead === 0) throw new Error(`the file shrank while it was read (it had ${size} bytes, it ends at ${at})`);
+      yield buf.subarray(0, bytesRead); // written before the next part is read: the buffer is reused
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 interface StreamSource {
   /** How the input is shown in the output. */
   label: string;
   medium: "file" | "stream";
-  /** The file name (type recognition by extension); none for standard input. */
+  /** The file name (type recognition by extension); none for standard input or a FIFO. */
   name?: string;
+  /** The bytes in order, from the first. */
+  read(): AsyncIterable<Uint8Array>;
+  /** A file, whose length is known and whose parts can be read in any order. */
+  file?: { path: string; size: number };
 }
 
-async function scanStream(engine: Engine, control: ScanControl, settings: ScanFileSettings, input: AsyncIterable<Uint8Array>, src: StreamSource): Promise<ScanFileOutcome> {
+async function scanStream(engine: Engine, control: ScanControl, settings: ScanFileSettings, src: StreamSource): Promise<ScanFileOutcome> {
   const o = control.scan;
   const { label, medium } = src;
   // An allow-list trusts by SHA-256: hashed on the way, as the stream passes.
@@ -55,15 +88,20 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
     ...(o.mail !== undefined ? { mail: o.mail } : {}),
     ...(o.mailboxes !== undefined ? { mailboxes: o.mailboxes } : {}),
   });
-  // The first chunks are held until the input proves longer than the scanner would keep: a short
-  // input is then one object read whole, scanned once as a file of those bytes is.
-  let held: Uint8Array[] | undefined = [];
+  // Unless its length says otherwise, the first chunks are held until the input proves longer than
+  // the scanner would keep: a short input is then one object read whole, scanned once as a file
+  // of those bytes is. A longer file is read only where the records need bytes, unless an
+  // allow-list needs the SHA-256 of all of it.
+  const long = src.file !== undefined && src.file.size > s.retainedBound;
+  let held: Uint8Array[] | undefined = long ? undefined : [];
   let heldBytes = 0;
+  let read = 0;
   try {
-    for await (const chunk of input) {
+    for await (const chunk of long && !hash ? fileParts(src.file!.path, s) : src.read()) {
+      read += chunk.length;
       hash?.update(chunk);
       if (held && heldBytes + chunk.length <= s.retainedBound) {
-        held.push(chunk.slice()); // a stream may reuse its chunk's memory
+        held.push(new Uint8Array(chunk)); // a copy (Buffer.slice would not be one): a stream may reuse its chunk's memory
         heldBytes += chunk.length;
         continue;
       }
@@ -72,7 +110,7 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
       s.write(chunk);
     }
   } catch (err) {
-    return { kind: "error", file: errorReport(label, medium === "stream" ? `reading standard input: ${(err as Error).message}` : (err as Error).message) };
+    return { kind: "error", file: errorReport(label, label === STDIN_LABEL ? `reading standard input: ${(err as Error).message}` : (err as Error).message) };
   }
   if (held) {
     const whole = new Uint8Array(heldBytes);
@@ -126,7 +164,7 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
       ...(settings.showWarnings ? { warnings } : {}),
       ...(trustedBy ? { reason: `trusted by SHA-256 (${trustedBy})` } : {}),
     },
-    length: r.stream.bytes,
+    length: read,
     ...(settings.objects && !trustedBy ? { objects: [{ path: [], types: r.types }] } : {}),
   };
 }

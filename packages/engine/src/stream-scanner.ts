@@ -208,6 +208,8 @@ export class StreamScanner {
   /** undefined while the far signature is not in; then whether it is a PE/NE one (whose header the head lacks). */
   private farHeader: boolean | undefined;
   private ended = false;
+  /** The end of the last `skipTo` gap: the tail ring holds only bytes after it. */
+  private skippedTo = 0;
   /** Per anchor: its position in the stream, NO_ANCHOR (-1) when the object has none, UNKNOWN while not known. */
   private readonly apos = new Float64Array(ANCHOR_NAMES.length).fill(UNKNOWN);
   /** Per anchor: the buffer its probes and windows are read from, and the stream position of its byte 0. */
@@ -251,9 +253,48 @@ export class StreamScanner {
     this.src[A_START] = this.head;
   }
 
-  /** Bytes written so far. */
+  /** The stream position: bytes written so far, and passed over with `skipTo`. */
   get bytesWritten(): number {
     return this.received;
+  }
+
+  /**
+   * For a stream whose length is known and whose bytes can be read in any order (a file, a
+   * download with range requests): the next position whose bytes the records need, at or after
+   * `bytesWritten` (which it returns while it needs the bytes at hand), or `total` when the scanner
+   * needs no more. Only the head, the entry region, the 4 bytes at a far e_lfanew and the last
+   * `tailCap` bytes are ever needed: a reader that `skipTo`s this position and writes from there
+   * gets the result writing every byte would give, whatever the length.
+   */
+  nextNeeded(total: number): number {
+    if (!Number.isSafeInteger(total) || total < this.received) throw new RangeError(`StreamScanner.nextNeeded: total ${total} is not a length at or past the ${this.received} bytes written`);
+    const r = this.received;
+    if (r < this.plan.headCap) return r;
+    let next = Math.max(r, total - this.plan.tailCap);
+    if (this.farSig && this.farHeader === undefined && r < this.far + FAR_SIGNATURE) next = Math.min(next, Math.max(r, this.far));
+    if (this.region && r < this.regionBase + this.region.length) next = Math.min(next, Math.max(r, this.regionBase));
+    return Math.min(next, total);
+  }
+
+  /**
+   * Pass over the bytes up to stream position `position` without writing them: only where
+   * `nextNeeded` says nothing before it is needed (the head is written; no entry region or far
+   * signature lies in between). The bytes after the last skip must then run to the stream's end
+   * and hold its last `tailCap` bytes, or `end()` throws.
+   */
+  skipTo(position: number): void {
+    if (this.result) throw new Error("StreamScanner.skipTo after end(): make a new scanner for the next stream");
+    const r = this.received;
+    if (!Number.isSafeInteger(position) || position < r) throw new RangeError(`StreamScanner.skipTo: ${position} is not a position at or past the ${r} bytes written`);
+    if (position === r) return;
+    const overlaps = (base: number, len: number) => base < position && r < base + len;
+    if (r < this.plan.headCap) throw new Error(`StreamScanner.skipTo: the first ${this.plan.headCap} bytes (the head) must be written, not skipped`);
+    if (this.region && overlaps(this.regionBase, this.region.length)) throw new Error(`StreamScanner.skipTo: bytes ${this.regionBase}-${this.regionBase + this.region.length} (the entry region) are needed`);
+    if (this.farSig && this.farHeader === undefined && overlaps(this.far, FAR_SIGNATURE)) throw new Error(`StreamScanner.skipTo: bytes ${this.far}-${this.far + FAR_SIGNATURE} (the PE/NE signature) are needed`);
+    this.received = position;
+    // What the tail ring holds is older than the gap: only bytes written from here on are the tail.
+    this.ringPos = this.ringFill = 0;
+    this.skippedTo = position;
   }
 
   /** Bytes the scanner holds now (head, tail ring, entry region). */
@@ -309,8 +350,10 @@ export class StreamScanner {
   /** The stream is over: check what needed its end, and return the result (the same one if called again). */
   end(): StreamScanResult {
     if (this.result) return this.result;
-    this.ended = true;
     const total = this.received;
+    if (this.skippedTo > 0 && this.ringFill < Math.min(this.plan.tailCap, total - this.plan.headCap))
+      throw new Error(`StreamScanner.end: the last ${this.plan.tailCap} bytes were not all written after skipTo(${this.skippedTo}) (see nextNeeded)`);
+    this.ended = true;
     if (this.farSig && this.farHeader === undefined) this.resolveFar();
     const plan = this.plan;
     const cap = plan.headCap;

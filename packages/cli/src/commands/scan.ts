@@ -7,7 +7,7 @@ import { allowUnsignedOption, loadEngine, trustedKeyOption, type TrustCliOptions
 import { addPolicyOptions, fallbackOption, loadControl, type ControlFlags, type PolicyCliOptions } from "../policy-options.js";
 import { RunReport } from "../run-report.js";
 import { errorReport, scanFile, type FileReport, type ScanFileOutcome, type ScanFileSettings } from "../scan-file.js";
-import { scanAsStream, scanStdin, STDIN_PATH } from "../scan-stream.js";
+import { scanFifo, scanLargeFile, scanStdin, STDIN_PATH } from "../scan-stream.js";
 import type { ScanTask, ScanWorkerData } from "../scan-worker.js";
 import { walkFiles } from "../walk-files.js";
 import { cleanExitCode, cleanJson, cleanPaths, printTraces } from "./clean.js";
@@ -91,9 +91,10 @@ export function register(program: Command): void {
         "Standard input (-), a FIFO given by name (tgvx scan <(curl -s URL)) and a file over --max-filesize (default\n" +
         "256M) are scanned as streams when longer than the stream scanner keeps, in memory bounded by the database:\n" +
         "every type 3/4 record is checked, but containers are not opened and type 1/2 records and the code analyzer\n" +
-        "do not run; what was not done is listed in `OK, NOT FULLY SCANNED (...)`. Shorter input is read whole and\n" +
-        "scanned as any file. A device or a socket given by name is not read (an error): give it as standard input\n" +
-        "if you mean it (tgvx scan - < /dev/sdb).\n\n" +
+        "do not run; what was not done is listed in `OK, NOT FULLY SCANNED (...)`. Of such a file only the parts the\n" +
+        "records need are read (head, entry point, tail: a 5 GiB disk image in a fraction of a second), unless a\n" +
+        "[Trusted] allow-list needs its SHA-256. Shorter input is read whole and scanned as any file. A device or\n" +
+        "a socket given by name is not read (an error): give it as standard input if you mean it (tgvx scan - < /dev/sdb).\n\n" +
         "Every find is decided through the control layers (flow < record < debug < stencil < INI); a plain scan\n" +
         "reports the decisions (JSON, --report) and changes nothing; --clean or `tgvx clean` carries them out.\n" +
         "A detection the policy ignores (a category switched off, [Ignore]) is not counted as found.\n\n" +
@@ -206,7 +207,8 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
     for (const path of paths) if (path === STDIN_PATH) add(await scanStdin(engine, control, settings));
     for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, fifos: true, onError, onDirectory: () => dirs++ })) {
       if (control.excluded(basename(f.path))) continue;
-      if (f.fifo || f.size > opts.maxFilesize) add(await scanAsStream(engine, control, settings, f.path, f.fifo ? "stream" : "file"));
+      if (f.fifo) add(await scanFifo(engine, control, settings, f.path));
+      else if (f.size > opts.maxFilesize) add(await scanLargeFile(engine, control, settings, f.path, f.size));
       else {
         chunk.push(f.path);
         chunkBytes += f.size;
