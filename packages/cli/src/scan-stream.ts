@@ -31,7 +31,7 @@ const PART_CHUNK = 1 << 18;
 
 /** `tgvx scan -`. */
 export function scanStdin(engine: Engine, control: ScanControl, settings: ScanFileSettings, input: AsyncIterable<Uint8Array> = process.stdin): Promise<ScanFileOutcome> {
-  return scanStream(engine, control, settings, { label: STDIN_LABEL, medium: "stream", read: () => input });
+  return scanStream(engine, control, settings, { label: STDIN_LABEL, medium: "stream", read: () => input, readError: "reading standard input: " });
 }
 
 /** A FIFO given by name, read as it comes. */
@@ -71,6 +71,8 @@ interface StreamSource {
   name?: string;
   /** The bytes in order, from the first. */
   read(): AsyncIterable<Uint8Array>;
+  /** Put before a read error's message (a file system error names the file itself). */
+  readError?: string;
   /** A file, whose length is known and whose parts can be read in any order. */
   file?: { path: string; size: number };
 }
@@ -110,7 +112,7 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
       s.write(chunk);
     }
   } catch (err) {
-    return { kind: "error", file: errorReport(label, label === STDIN_LABEL ? `reading standard input: ${(err as Error).message}` : (err as Error).message) };
+    return { kind: "error", file: errorReport(label, (src.readError ?? "") + (err as Error).message) };
   }
   if (held) {
     const whole = new Uint8Array(heldBytes);

@@ -30,6 +30,11 @@
  * not checked. In every such case the verdict is "incomplete", never "clean". No receiver or
  * profile.
  *
+ * A source of known length that can be read in any order (a file) need not pass whole:
+ * `nextNeeded(total)` names the next position the records need bytes from and `skipTo` passes
+ * over what lies before it, so only the head, the entry region, the far signature and the tail
+ * are read, for the result writing every byte gives.
+ *
  * The database is read only through Database's stream scanner accessors (from-binary.ts).
  */
 import { crc32 } from "./crc32.js";
