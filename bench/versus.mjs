@@ -12,7 +12,9 @@
  *    YARA rules with `yarac` (ClamAV has no compile step: it parses the .ndb at every start);
  * 4. times, as median of --runs: compile, load (tgvx in-process, and each tool's CLI on one tiny
  *    file; tgvx and `yara -C` --load-runs times, in turn), the corpus scan (tgvx one thread and -j N, clamscan, yara -p 1 and yara's default
- *    threads); peak RSS of every run (/usr/bin/time -f %M); database bytes per record;
+ *    threads), one large file (--large-mb MiB, sparse on disk, a start- and an end-anchored code
+ *    planted; clamscan with its size limits raised to take it); peak RSS of every run
+ *    (/usr/bin/time -f %M); database bytes per record;
  * 5. checks that all three report the same (file, record) pairs, and tgvx exactly the planted ones;
  * 6. prints one markdown table with ratios, writes WORK/versus-results.json.
  *
@@ -21,11 +23,11 @@
  * Plain Node 20 ESM; run `npm run build` first. Nothing here is real malware.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateRecords, writeRecords } from "./lib/bench-records.mjs";
+import { featureCode, generateRecords, writeRecords } from "./lib/bench-records.mjs";
 import { benchCli, importBuilt } from "./lib/cli.mjs";
 import { generateCorpus, writeCodePacks } from "./lib/corpus.mjs";
 import { median, round } from "./lib/synthetic.mjs";
@@ -63,6 +65,7 @@ const { args, int, fail: die, log } = benchCli("versus", {
   "per-family": { type: "string", default: "100" },
   "families-per-file": { type: "string", default: "10" },
   "max-rss-mib": { type: "string", hint: "M" },
+  "large-mb": { type: "string", default: "1024", hint: "M (0: none)" },
   "allow-approximate": { type: "boolean", default: false },
   "no-install": { type: "boolean", default: false },
 });
@@ -75,6 +78,7 @@ const CORES = os.availableParallelism();
 const JOBS = args.jobs === "auto" ? Math.max(2, Math.min(CORES, 8)) : int(args.jobs, "jobs", 2);
 const SEED = args.seed;
 const WORK = resolve(args.work);
+const LARGE_MIB = int(args["large-mb"], "large-mb", 0);
 const P = {
   records: join(WORK, "records"),
   corpus: join(WORK, "corpus"),
@@ -84,6 +88,7 @@ const P = {
   yarc: join(WORK, "bench.yarc"),
   ndb: join(WORK, "bench.ndb"),
   tiny: join(WORK, "tiny.bin"),
+  large: join(WORK, "large.bin"),
   time: join(WORK, "time.out"),
   results: join(WORK, "versus-results.json"),
 };
@@ -294,6 +299,37 @@ const scanClam = await timed("clamscan", "clamscan", ["--no-summary", "-i", "-r"
 const scanYara1 = await timed("yara -p 1", "yara", ["-C", "-r", "-p", "1", P.yarc, P.corpus]);
 const scanYaraN = await timed("yara (default threads)", "yara", ["-C", "-r", P.yarc, P.corpus]);
 
+// One large file, sparse on disk (a disk image, a video): a start-anchored code at its start, an
+// end-anchored one at its end, of type 3 records every tool has. Not approximated, but for
+// ClamAV's EOF-n one, which concerns executables only (this file is plain data).
+let large;
+if (LARGE_MIB) {
+  const names = (exp, ok) => new Set(exp.exported.filter(ok).map((e) => e.name));
+  const inYara = names(yaraExport, (e) => !e.approximate);
+  const inClam = names(clamExport, (e) => !e.approximate || /EOF-n offsets in MZ executables/.test(e.approximate));
+  const pick = (pred) => records.find((r) => r.type === 3 && pred(r) && inClam.has(r.name) && inYara.has(r.name)) ?? die(`no record for the large file among ${records.length}`);
+  const start = pick((r) => r.anchor === "start" && r.at === 0);
+  const end = pick((r) => r.anchor === "end");
+  const bytes = LARGE_MIB * 2 ** 20;
+  const fd = openSync(P.large, "w");
+  try {
+    for (const [rec, at] of [[start, start.lo], [end, bytes + end.lo]]) {
+      const code = featureCode(rec, SEED);
+      writeSync(fd, code, 0, code.length, at);
+    }
+    ftruncateSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
+  const limits = [`--max-filesize=${LARGE_MIB + 1}M`, `--max-scansize=${LARGE_MIB + 1}M`];
+  large = {
+    names: [start.name, end.name].sort(),
+    tgvx: await timed("tgvx scan, large file", node, [CLI, "scan", "--db", P.db, "-i", "--no-summary", P.large], { okCodes: found }),
+    clam: await timed("clamscan, large file", "clamscan", ["--no-summary", "-i", "--allmatch", ...limits, "-d", P.ndb, P.large], { okCodes: found }),
+    yara: await timed("yara -p 1, large file", "yara", ["-C", "-p", "1", P.yarc, P.large]),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // 7. the same detections?
 
@@ -353,6 +389,12 @@ compareSets("ClamAV vs tgvx", clam.pairs, tgvx.pairs, because(notes(clamExport))
 compareSets("YARA -p 1 vs tgvx", yara1.pairs, tgvx.pairs, because(notes(yaraExport)));
 compareSets(`YARA (default threads) vs YARA -p 1`, yaraN.pairs, yara1.pairs);
 for (const u of [...clam.unknown.map((l) => `ClamAV: ${l}`), ...yara1.unknown.map((l) => `YARA: ${l}`)]) failures.push(`not a tgvx record: ${u}`);
+if (large) {
+  const want = new Set(large.names.map((n) => `${rel(P.large)}\t${n}`));
+  compareSets("tgvx vs planted, large file", pairsFromClamLike(large.tgvx.first.stdout, (n) => n, (n) => n).pairs, want);
+  compareSets("ClamAV, large file", pairsFromClamLike(large.clam.first.stdout, (n) => clamNames.get(n), (n) => n.replace(/\.UNOFFICIAL$/, "")).pairs, want);
+  compareSets("YARA -p 1, large file", yaraPairs(large.yara.first.stdout).pairs, want);
+}
 if (!args["allow-approximate"]) failures.push(...explained.map((e) => `${e} [declared by tgvx export; --allow-approximate tolerates it]`));
 
 // ---------------------------------------------------------------------------------------------
@@ -385,6 +427,12 @@ const rows = [
   ["  peak RSS", mib(scanTgvx.peakKiB), mib(scanClam.peakKiB), mib(scanYara1.peakKiB), ratio(scanClam.peakKiB, scanTgvx.peakKiB), ratio(scanYara1.peakKiB, scanTgvx.peakKiB)],
   [`Scan corpus, threads`, `${s(scanTgvxJ.ms)} (-j ${JOBS})`, "— (clamscan has one thread)", `${s(scanYaraN.ms)} (default -p)`, ratio(scanClam.ms, scanTgvxJ.ms), ratio(scanYaraN.ms, scanTgvxJ.ms)],
   ["  peak RSS", mib(scanTgvxJ.peakKiB), "—", mib(scanYaraN.peakKiB), "—", ratio(scanYaraN.peakKiB, scanTgvxJ.peakKiB)],
+  ...(large
+    ? [
+        [`Scan one ${LARGE_MIB.toLocaleString("en-US")} MiB file (sparse; a code at each end)`, s(large.tgvx.ms), `${s(large.clam.ms)} (limits raised)`, `${s(large.yara.ms)} (-p 1)`, ratio(large.clam.ms, large.tgvx.ms), ratio(large.yara.ms, large.tgvx.ms)],
+        ["  peak RSS", mib(large.tgvx.peakKiB), mib(large.clam.peakKiB), mib(large.yara.peakKiB), ratio(large.clam.peakKiB, large.tgvx.peakKiB), ratio(large.yara.peakKiB, large.tgvx.peakKiB)],
+      ]
+    : []),
   [
     "Detections, (file, record) pairs",
     `${tgvx.pairs.size} (planted: ${expected.size})`,
@@ -420,6 +468,7 @@ const results = {
   compile: { tgvx: strip(compile), tgvxReportedMs: compiled.ms, tgvxWarmCache: compileWarm ? strip(compileWarm) : null, yarac: strip(yarac) },
   load: { tgvxInProcess: loadInProcess, tgvx: strip(loadTgvx), clamscan: strip(loadClam), yara: strip(loadYara) },
   scan: { tgvx: strip(scanTgvx), tgvxJobs: strip(scanTgvxJ), clamscan: strip(scanClam), yaraP1: strip(scanYara1), yaraDefault: strip(scanYaraN) },
+  largeFile: large ? { mib: LARGE_MIB, records: large.names, tgvx: strip(large.tgvx), clamscan: strip(large.clam), yaraP1: strip(large.yara) } : null,
   detections: {
     planted: expected.size,
     tgvx: tgvx.pairs.size,
