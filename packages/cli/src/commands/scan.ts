@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option("--no-archives", "do not look inside zip, gzip, tar and bzip2 files (INI Archives=No, Packed=No)")
     .option("--no-mail", "do not look inside e-mail and mbox files (INI MailPlain=No, MailBases=No)")
     .option("--warnings", "print structure warnings (malformed headers) per file (INI Warnings=Yes)")
-    .option("--max-filesize <size>", "read files up to this size whole; scan larger ones as streams (memory bounded by the database; containers not opened)", parseSize, 256 * 1024 * 1024)
+    .option("--max-filesize <size>", "read files up to this size whole; of larger ones read only the parts type 3/4 records need (containers not opened)", parseSize, 256 * 1024 * 1024)
     .option("--clean", "carry out what the control layers decide, as `tgvx clean` does (see its --help)")
     .option("--backup-dir <dir>", "with --clean: copy each infected file here before changing it")
     .option("--dry-run", "with --clean: report what would be done, change nothing")
