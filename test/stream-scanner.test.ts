@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -549,6 +549,24 @@ describe("tgvx scan: a file over --max-filesize is scanned as a stream", () => {
     ]);
     expect(out.files[0].detections[1].offset).toBeGreaterThan(size - trailer.length - 1);
     expect(out.summary.dataScannedBytes).toBeLessThan(2 ** 20);
+  });
+
+  it("tgvx clean refuses a file too large to hold in memory, saying why, and leaves it as it was; tgvx scan checks it", () => {
+    const eicar = samples.find((x) => x.path === "infected/eicar.com")!.bytes;
+    const file = join(dir, "huge.bin");
+    const fd = openSync(file, "w");
+    writeSync(fd, eicar, 0, eicar.length, 0);
+    ftruncateSync(fd, 3 * 2 ** 30);
+    closeSync(fd);
+    const clean = spawnSync(process.execPath, [bin, "clean", "--db", db, "--allow-unsigned", "--json", file], { cwd: root, encoding: "utf8" });
+    const scanned = spawnSync(process.execPath, [bin, "scan", "--db", db, "--allow-unsigned", "--json", file], { cwd: root, encoding: "utf8" });
+    const size = statSync(file).size;
+    rmSync(file);
+    expect(clean.status).toBe(2);
+    expect(JSON.parse(clean.stdout).files[0]).toMatchObject({ status: "error", code: "TOO_LARGE", reason: expect.stringMatching(/^3221225472 bytes: cleaning holds a file in memory/) });
+    expect(size).toBe(3 * 2 ** 30); // not changed
+    expect(scanned.status).toBe(1);
+    expect((JSON.parse(scanned.stdout) as Report).files[0].detections.map((d) => d.name)).toEqual(["Test.EICAR.68"]);
   });
 
   it("a FIFO given by name (`<(...)`) is read as a stream; a device given by name is an error, not a silent skip", () => {

@@ -81,11 +81,19 @@ export interface FileFailure {
   reason: string;
 }
 
+/** The most Node reads into memory at once (fs.readFile's limit). */
+const MAX_READ = 2 ** 31 - 1;
+
 /** Stat and read a regular file (or take `given` for its bytes). */
 export async function readUserFile(io: FileOps, path: string, given?: Uint8Array): Promise<{ mode: number; bytes: Uint8Array } | FileFailure> {
   try {
     const st = await fsp.stat(path);
     if (!st.isFile()) return { code: "NOT_A_FILE", reason: "not a regular file" };
+    if (!given && st.size > MAX_READ)
+      return {
+        code: "TOO_LARGE",
+        reason: `${st.size} bytes: cleaning holds a file in memory, at most ${MAX_READ} bytes; not read, not changed (tgvx scan checks it, reading only the parts its records need)`,
+      };
     return { mode: st.mode, bytes: given ?? (await io.readFile(path)) };
   } catch (err) {
     return { code: errnoCode(err), reason: `cannot read: ${(err as Error).message}` };
