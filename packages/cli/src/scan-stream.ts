@@ -39,9 +39,16 @@ export function scanFifo(engine: Engine, control: ScanControl, settings: ScanFil
   return scanStream(engine, control, settings, { label: path, medium: "stream", read: () => createReadStream(path, { highWaterMark: FILE_CHUNK }) });
 }
 
-/** A file too large to read whole (`--max-filesize`; `size` bytes when its directory was read). */
-export function scanLargeFile(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string, size: number): Promise<ScanFileOutcome> {
-  return scanStream(engine, control, settings, { label: path, medium: "file", name: basename(path), read: () => createReadStream(path, { highWaterMark: FILE_CHUNK }), file: { path, size } });
+/** A file over `--max-filesize` (`limit`), not read whole (`size` bytes when its directory was read). */
+export function scanLargeFile(engine: Engine, control: ScanControl, settings: ScanFileSettings, path: string, size: number, limit: number): Promise<ScanFileOutcome> {
+  return scanStream(engine, control, settings, {
+    label: path,
+    medium: "file",
+    name: basename(path),
+    read: () => createReadStream(path, { highWaterMark: FILE_CHUNK }),
+    file: { path, size },
+    why: `larger than --max-filesize ${limit}: scanned as a stream, not read whole (a larger --max-filesize reads it whole)`,
+  });
 }
 
 /** The parts of a file the stream scanner asks for (nextNeeded), in order; what lies between is passed over (skipTo). */
@@ -75,6 +82,8 @@ interface StreamSource {
   readError?: string;
   /** A file, whose length is known and whose parts can be read in any order. */
   file?: { path: string; size: number };
+  /** Why it was not read whole, said first when that left something unchecked. */
+  why?: string;
 }
 
 async function scanStream(engine: Engine, control: ScanControl, settings: ScanFileSettings, src: StreamSource): Promise<ScanFileOutcome> {
@@ -138,6 +147,7 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
   const found = live.length > 0;
   const notScanned = trustedBy ? [] : [...r.skipped];
   if (control.codeAnalyzer && !trustedBy) notScanned.push({ path: [], reason: "the code analyzer needs the whole object: not run on a stream" });
+  if (notScanned.length && src.why) notScanned.unshift({ path: [], reason: src.why });
   const warnings = trustedBy ? [] : r.warnings.map((w) => `${label}: ${w.code}: ${w.message}`);
   const file: FileReport = {
     path: label,

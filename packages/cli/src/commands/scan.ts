@@ -208,7 +208,7 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
     for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, fifos: true, onError, onDirectory: () => dirs++ })) {
       if (control.excluded(basename(f.path))) continue;
       if (f.fifo) add(await scanFifo(engine, control, settings, f.path));
-      else if (f.size > opts.maxFilesize) add(await scanLargeFile(engine, control, settings, f.path, f.size));
+      else if (f.size > opts.maxFilesize) add(await scanLargeFile(engine, control, settings, f.path, f.size, opts.maxFilesize));
       else {
         chunk.push(f.path);
         chunkBytes += f.size;
