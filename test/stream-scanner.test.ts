@@ -570,6 +570,17 @@ describe("tgvx scan: a file over --max-filesize is scanned as a stream", () => {
     expect((JSON.parse(scanned.stdout) as Report).files[0].detections.map((d) => d.name)).toEqual(["Test.EICAR.68"]);
   });
 
+  it("--max-filesize past what can be read whole: a file over 4 GiB is an error saying so, not a crash", () => {
+    const file = join(dir, "over4g.bin");
+    const fd = openSync(file, "w");
+    ftruncateSync(fd, 5 * 2 ** 30);
+    closeSync(fd);
+    const r = spawnSync(process.execPath, [bin, "scan", "--db", db, "--allow-unsigned", "--max-filesize", "8G", "--no-summary", file], { cwd: root, encoding: "utf8" });
+    rmSync(file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${file}: ERROR 5368709120 bytes or more: larger than a file read whole can be (4294967295 bytes); a lower --max-filesize scans it by parts`);
+  });
+
   it("a FIFO given by name (`<(...)`) is read as a stream; a device given by name is an error, not a silent skip", () => {
     const trailer = samples.find((x) => x.path === "infected/trailer-a/script.sh")!;
     const file = join(dir, "long-trailer.sh");

@@ -77,19 +77,29 @@ export async function findFilesOrFail(paths: readonly string[], find: (paths: re
  * is valid until the next `read`.
  */
 export class FileReader {
-  private buf = new Uint8Array(1 << 20);
+  /** The buffer's size between files; one grown far past the next file is let go. */
+  private static readonly START = 1 << 20;
+  private static readonly KEEP = 1 << 26;
+  /** The most one read takes (Node reads at most 2 GiB - 1 bytes at once). */
+  private static readonly STEP = 1 << 30;
+  /** The largest file read whole: the length of a byte array. */
+  static readonly MAX = 2 ** 32 - 1;
+  private buf = new Uint8Array(FileReader.START);
 
   read(path: string): Uint8Array {
     const fd = openSync(path, "r");
     try {
       const size = fstatSync(fd).size;
-      if (size >= this.buf.length) this.buf = new Uint8Array(size + 1);
+      const tooLarge = (n: number) => new Error(`${n} bytes or more: larger than a file read whole can be (${FileReader.MAX} bytes); a lower --max-filesize scans it by parts`);
+      if (size >= FileReader.MAX) throw tooLarge(size);
+      if (size >= this.buf.length || (this.buf.length > FileReader.KEEP && size < this.buf.length / 4)) this.buf = new Uint8Array(Math.max(FileReader.START, size + 1));
       let n = 0;
       // To the end, whatever fstat said: a file may change while it is read.
-      for (let got; (got = readSync(fd, this.buf, n, this.buf.length - n, null)) > 0; ) {
+      for (let got; (got = readSync(fd, this.buf, n, Math.min(this.buf.length - n, FileReader.STEP), null)) > 0; ) {
         n += got;
         if (n === this.buf.length) {
-          const grown = new Uint8Array(this.buf.length * 2);
+          if (n >= FileReader.MAX) throw tooLarge(n);
+          const grown = new Uint8Array(Math.min(this.buf.length * 2, FileReader.MAX));
           grown.set(this.buf);
           this.buf = grown;
         }
