@@ -5,7 +5,7 @@
  * the same however many threads scanned.
  */
 import { basename } from "node:path";
-import type { ActionName, Engine, FileTypeName, LayerName } from "@tgvx/engine/core";
+import type { ActionName, ActionReport, Engine, FileTypeName, LayerName, LimitHit } from "@tgvx/engine/core";
 import type { RunControl } from "./policy-options.js";
 import type { ReportFile } from "./run-report.js";
 import { FileReader } from "./io.js";
@@ -119,16 +119,7 @@ export function scanBytes(engine: Engine, control: ScanControl, path: string, by
   const file: FileReport = {
     path,
     status: found ? "infected" : p.suspicious ? "suspicious" : r.skipped.length ? "incomplete" : "clean",
-    detections: live.map((a) => {
-      const d = a.detection;
-      const decided = { action: a.decision.action, layer: a.decision.layer, source: a.decision.source };
-      if (d) return { id: d.id, rev: d.rev, name: d.name, path: d.path, anchor: d.anchor, offset: d.offset, ...decided };
-      const l = r.limits.find((x) => x.name === a.name && x.path === a.path);
-      return { id: 0, rev: 0, name: a.name, path: a.path, ...(l ? { limit: l.kind, message: l.message } : {}), ...decided };
-    }),
-    ignored: p.actions
-      .filter((a) => a.decision.action === "ignore")
-      .map((a) => ({ name: a.name, path: a.path, layer: a.decision.layer, source: a.decision.source, reason: a.decision.reason })),
+    ...reportedFindings(p.actions, r.limits),
     ...(p.trustedBy ? { trusted: p.trustedBy } : {}),
     ...(p.suspicious ? { suspicious: true } : {}),
     notScanned: r.skipped,
@@ -143,5 +134,23 @@ export function scanBytes(engine: Engine, control: ScanControl, path: string, by
     length: bytes.length,
     ...(objects ? { objects } : {}),
     ...(settings.copySuspicious && p.suspicious ? { copy: bytes.slice() } : {}), // the read buffer is reused
+  };
+}
+
+/** A file report's findings: each one not ignored with its decision (and its limit, for a limit hit), and the ignored ones with why. */
+export function reportedFindings(actions: readonly ActionReport[], limits: readonly LimitHit[]): Pick<FileReport, "detections" | "ignored"> {
+  return {
+    detections: actions
+      .filter((a) => a.decision.action !== "ignore")
+      .map((a) => {
+        const d = a.detection;
+        const decided = { action: a.decision.action, layer: a.decision.layer, source: a.decision.source };
+        if (d) return { id: d.id, rev: d.rev, name: d.name, path: d.path, anchor: d.anchor, offset: d.offset, ...decided };
+        const l = limits.find((x) => x.name === a.name && x.path === a.path);
+        return { id: 0, rev: 0, name: a.name, path: a.path, ...(l ? { limit: l.kind, message: l.message } : {}), ...decided };
+      }),
+    ignored: actions
+      .filter((a) => a.decision.action === "ignore")
+      .map((a) => ({ name: a.name, path: a.path, layer: a.decision.layer, source: a.decision.source, reason: a.decision.reason })),
   };
 }

@@ -16,9 +16,9 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import type { ActionReport, Engine, StreamScanner } from "@tgvx/engine/core";
+import { decidedFinding, leaveUndone, type Engine, type StreamScanner } from "@tgvx/engine/core";
 import type { FileReport, ScanControl, ScanFileOutcome, ScanFileSettings } from "./scan-file.js";
-import { errorReport, scanBytes } from "./scan-file.js";
+import { errorReport, reportedFindings, scanBytes } from "./scan-file.js";
 
 /** The path argument that means standard input. */
 export const STDIN_PATH = "-";
@@ -134,15 +134,10 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
   }
   const r = s.end();
   const trustedBy = hash ? control.policy.trusted(hash.digest("hex")) : undefined;
-  const actions: ActionReport[] = trustedBy
+  const actions = trustedBy
     ? []
-    : r.detections.map((d) => {
-        const decision = control.policy.decide(d, { types: r.types, containers: [], medium });
-        const a: ActionReport = { path: [], name: d.name, kind: "detection", detection: d, decision, outcome: "done", applied: "report" };
-        if (decision.action === "ignore") a.applied = "ignore";
-        else if (decision.action !== "report") Object.assign(a, { outcome: "not-applied", message: "actions were not asked for (kill off): nothing was changed" });
-        return a;
-      });
+    : r.detections.map((d) => decidedFinding({ path: d.path, name: d.name, kind: "detection", detection: d, decision: control.policy.decide(d, { types: r.types, containers: [], medium }) }));
+  leaveUndone(actions);
   const live = actions.filter((a) => a.decision.action !== "ignore");
   const found = live.length > 0;
   const notScanned = trustedBy ? [] : [...r.skipped];
@@ -152,13 +147,7 @@ async function scanStream(engine: Engine, control: ScanControl, settings: ScanFi
   const file: FileReport = {
     path: label,
     status: found ? "infected" : notScanned.length ? "incomplete" : "clean",
-    detections: live.map((a) => {
-      const d = a.detection!;
-      return { id: d.id, rev: d.rev, name: d.name, path: d.path, anchor: d.anchor, offset: d.offset, action: a.decision.action, layer: a.decision.layer, source: a.decision.source };
-    }),
-    ignored: actions
-      .filter((a) => a.decision.action === "ignore")
-      .map((a) => ({ name: a.name, path: a.path, layer: a.decision.layer, source: a.decision.source, reason: a.decision.reason })),
+    ...reportedFindings(actions, r.limits),
     ...(trustedBy ? { trusted: trustedBy } : {}),
     notScanned,
     types: trustedBy ? [] : r.types,

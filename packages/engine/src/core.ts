@@ -149,6 +149,6 @@ export {
   type Setting,
   type UserControl,
 } from "./ini.js";
-export { processObject, type ActionOutcome, type ActionReport, type Fate, type ProcessOptions, type ProcessReceiver, type ProcessResult } from "./process-object.js";
+export { decidedFinding, leaveUndone, processObject, type ActionOutcome, type ActionReport, type Fate, type ProcessOptions, type ProcessReceiver, type ProcessResult } from "./process-object.js";
 export { sha256HexSync } from "./sha256-sync.js";
 export { HEURISTIC_NAMES, analyzeCode, type HeuristicFinding } from "./heuristics.js";

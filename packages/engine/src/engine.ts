@@ -6,15 +6,14 @@ import { DatabaseError } from "./errors.js";
 import { Anchor, ANCHOR_NAMES, analyzeObjectInto, fileTypeNames, type AnchorName, type FileTypeName, type ObjectWarning } from "./file-type.js";
 import { crc32 } from "./crc32.js";
 import { CleanError, runScript, type CleanErrorCode, type ScriptOutcome } from "./clean-vm.js";
-import { bzip2Members } from "./containers/bzip2.js";
-import type { ExtractContext, Extractor } from "./containers/container.js";
+import { containerOf } from "./containers/choose.js";
+import type { ExtractContext } from "./containers/container.js";
 import { gzipMembers } from "./containers/gzip.js";
 import { Budget, DEFAULT_LIMITS, LIMIT_NAMES, LimitReached, type LimitKind, type ScanLimits } from "./containers/limits.js";
-import { mailMembers } from "./containers/mail.js";
 import { mailPlaces, rewriteMail } from "./containers/mail-rewrite.js";
-import { rewriteTar, tarEntries, tarMembers } from "./containers/tar.js";
+import { rewriteTar, tarEntries } from "./containers/tar.js";
 import { gzipSync } from "fflate";
-import { readZipDirectory, readZipMember, zipMembers } from "./containers/zip.js";
+import { readZipDirectory, readZipMember } from "./containers/zip.js";
 import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
 import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
 import { processObject, type ProcessOptions, type ProcessResult } from "./process-object.js";
@@ -390,7 +389,7 @@ export class Engine {
     out.detections.push(...own.detections);
     options.receiver?.enter?.(path, own.types, bytes);
     if (own.detections.length && options.firstOnly) state.stop = true;
-    const extract = state.stop ? undefined : this.extractorFor(own.types, options, bytes);
+    const extract = state.stop ? undefined : containerOf((t) => own.types.includes(t), bytes, options)?.extract;
     if (extract) {
       if (depth >= budget.limits.maxDepth) {
         out.limits.push({ path, kind: "depth", name: LIMIT_NAMES.depth, message: `containers nested deeper than ${budget.limits.maxDepth}` });
@@ -414,29 +413,6 @@ export class Engine {
       }
     }
     options.receiver?.leave?.(path, own.detections.length);
-  }
-
-  private extractorFor(types: FileTypeName[], options: ScanOptions, bytes: Uint8Array): Extractor | undefined {
-    const has = (t: FileTypeName) => types.includes(t);
-    const archives = options.archives !== false;
-    const packed = (options.packed ?? options.archives) !== false;
-    // Formats identified by their first bytes go first: a tar or gzip holding a zip also ends
-    // with a zip's end record, which alone marks an appended (SFX) zip.
-    if (has("tar")) {
-      if (archives) return tarMembers;
-    } else if (has("gzip")) {
-      if (packed) return gzipMembers;
-    } else if (has("bzip2")) {
-      if (packed) return bzip2Members;
-    } else if (has("zip")) {
-      const sfx = has("mz") || has("ne") || has("pe32") || has("pe64");
-      if (sfx ? packed : archives) return zipMembers;
-    }
-    if (has("mail")) {
-      const mbox = bytes[0] === 0x46 && bytes[1] === 0x72 && bytes[2] === 0x6f && bytes[3] === 0x6d && bytes[4] === 0x20; // "From "
-      if ((mbox ? (options.mailboxes ?? options.mail) : options.mail) !== false) return mailMembers;
-    }
-    return undefined;
   }
 
   /** Signature scan of one object (no recursion). */

@@ -113,6 +113,20 @@ function strongest<T extends string>(values: readonly T[], rank: Partial<Record<
 
 type Rewrite = { kind: "unchanged" } | { kind: "replaced"; output: Uint8Array } | { kind: "dropped"; reason: string } | { kind: "failed"; reason: string; acts: ActionReport[]; code: string };
 
+/** A finding decided through the layers, nothing done about it yet: reported, or ignored where the layers say so. */
+export function decidedFinding(finding: Pick<ActionReport, "path" | "name" | "kind" | "detection" | "decision">): ActionReport {
+  return { ...finding, outcome: "done", applied: finding.decision.action === "ignore" ? "ignore" : "report" };
+}
+
+/** A run not asked to act (kill off): each decision to act is reported as not applied, and why. */
+export function leaveUndone(actions: readonly ActionReport[]): void {
+  for (const a of actions)
+    if (a.decision.action !== "ignore" && a.decision.action !== "report") {
+      a.outcome = "not-applied";
+      a.message = "actions were not asked for (kill off): nothing was changed";
+    }
+}
+
 export function processObject(engine: Engine, bytes: Uint8Array, options: ProcessOptions = {}): ProcessResult {
   const policy = options.policy ?? engine.policy();
   const rx = options.receiver;
@@ -156,15 +170,12 @@ export function processObject(engine: Engine, bytes: Uint8Array, options: Proces
     return { types: typesAt.get(key(path)) ?? [], containers, medium };
   };
 
-  const actions: ActionReport[] = [];
-  for (const d of scan.detections)
-    actions.push({ path: d.path, name: d.name, kind: "detection", detection: d, decision: policy.decide(d, context(d.path)), outcome: "done", applied: "report" });
-  for (const l of scan.limits) actions.push({ path: l.path, name: l.name, kind: "suspicious", decision: policy.decideSuspicious(l.name), outcome: "done", applied: "report" });
-  for (const h of heuristics) actions.push({ path: h.path, name: h.name, kind: "suspicious", decision: policy.decideSuspicious(h.name, h.message), outcome: "done", applied: "report" });
-  for (const a of actions) {
-    if (a.decision.action === "ignore") a.applied = "ignore";
-    rx?.detection?.(a);
-  }
+  const actions: ActionReport[] = [
+    ...scan.detections.map((d) => decidedFinding({ path: d.path, name: d.name, kind: "detection", detection: d, decision: policy.decide(d, context(d.path)) })),
+    ...scan.limits.map((l) => decidedFinding({ path: l.path, name: l.name, kind: "suspicious", decision: policy.decideSuspicious(l.name) })),
+    ...heuristics.map((h) => decidedFinding({ path: h.path, name: h.name, kind: "suspicious", decision: policy.decideSuspicious(h.name, h.message) })),
+  ];
+  for (const a of actions) rx?.detection?.(a);
   const live = actions.filter((a) => a.decision.action !== "ignore");
   const infected = live.some((a) => a.kind === "detection");
   const suspicious = live.some((a) => a.kind === "suspicious");
@@ -174,10 +185,7 @@ export function processObject(engine: Engine, bytes: Uint8Array, options: Proces
   const cannotClean = live.filter((a) => a.decision.action === "report" && a.decision.wanted === "clean" && a.decision.layer === "flow");
 
   if (!toDo.length || !options.kill) {
-    for (const a of toDo) {
-      a.outcome = "not-applied";
-      a.message = "actions were not asked for (kill off): nothing was changed";
-    }
+    leaveUndone(toDo);
     if (options.kill && cannotClean.length) {
       for (const a of cannotClean) {
         a.outcome = "failed";

@@ -37,6 +37,7 @@
  *
  * The database is read only through Database's stream scanner accessors (from-binary.ts).
  */
+import { containerOf } from "./containers/choose.js";
 import { crc32 } from "./crc32.js";
 import type { Detection, LimitHit, PathWarning, ScanOptions, ScanResult, ScanStats } from "./engine.js";
 import {
@@ -168,28 +169,6 @@ function checkOptions(options: StreamScanOptions): void {
   if (options.name !== undefined && typeof options.name !== "string") throw new TypeError("streamScanner: name must be a string");
   for (const k of ["firstOnly", "archives", "packed", "mail", "mailboxes"] as const)
     if (options[k] !== undefined && typeof options[k] !== "boolean") throw new TypeError(`streamScanner: ${k} must be a boolean`);
-}
-
-/** What `Engine.scan` would open inside an object of these types (mirrors its extractor choice), or undefined. */
-function wouldUnpack(types: number, head: Uint8Array, o: StreamScanOptions): string | undefined {
-  const has = (t: FileTypeName) => (types & FileType[t]) !== 0;
-  const archives = o.archives !== false;
-  const packed = (o.packed ?? o.archives) !== false;
-  if (has("tar")) {
-    if (archives) return "tar archive";
-  } else if (has("gzip")) {
-    if (packed) return "gzip stream";
-  } else if (has("bzip2")) {
-    if (packed) return "bzip2 stream";
-  } else if (has("zip")) {
-    const sfx = (types & MZ_BITS) !== 0;
-    if (sfx ? packed : archives) return sfx ? "zip appended to an executable" : "zip archive";
-  }
-  if (has("mail")) {
-    const mbox = head[0] === 0x46 && head[1] === 0x72 && head[2] === 0x6f && head[3] === 0x6d && head[4] === 0x20; // "From "
-    if ((mbox ? (o.mailboxes ?? o.mail) : o.mail) !== false) return mbox ? "mailbox" : "e-mail";
-  }
-  return undefined;
 }
 
 /**
@@ -433,7 +412,7 @@ export class StreamScanner {
     const limits: LimitHit[] = [];
     let objects = 1;
     const detectors = this.stopped ? 0 : this.db.moduleDetectorCount();
-    const unpack = this.stopped ? undefined : wouldUnpack(types, this.head, this.options);
+    const unpack = this.stopped ? undefined : containerOf((t) => (types & FileType[t]) !== 0, this.head, this.options)?.kind;
     if ((detectors || unpack) && total <= cap && this.wholeScan) {
       const o = this.options;
       const r = this.wholeScan(this.head.subarray(0, total), {
