@@ -32,6 +32,27 @@ function sdkError(f: () => unknown): SdkError {
   throw new Error("no SdkError was thrown");
 }
 
+describe("Engine.load", () => {
+  it("a database at an odd byte offset (an embedder's subarray) scans every sample as the same bytes do", async () => {
+    const bytes = readFileSync(dbPath);
+    const shifted = new Uint8Array(bytes.length + 1).subarray(1);
+    shifted.set(bytes);
+    const odd = await Engine.load(shifted, { allowUnsigned: true });
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(join(root, "samples", dir), { withFileTypes: true }))
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else files.push(join(dir, e.name));
+    };
+    walk("infected");
+    walk("near-miss");
+    const found = (e: Engine, f: string) => e.scan(sample(f), { name: f }).detections.map((d) => `${f} ${d.name} ${d.anchor}+${d.offset}`);
+    const expected = files.flatMap((f) => found(engine, f));
+    expect(expected.length).toBeGreaterThan(30);
+    expect(files.flatMap((f) => found(odd, f))).toEqual(expected);
+  });
+});
+
 describe("validation at the boundary", () => {
   it("options: wrong types and unknown fields are named, with the reason", () => {
     const e = sdkError(() => createSdk(engine, { medium: "pigeon", stencl: "desktop" } as never));

@@ -177,6 +177,16 @@ function indexKeys(keys: Uint32Array, count: number, filter: Uint32Array, shift:
   for (let p = 1; p < probeKeys.length; p++) if (probeKeys[p] < probeKeys[p - 1]) probeKeys[p] = probeKeys[p - 1];
 }
 const OUTSIDE = -1;
+// Row fields as word indexes, for reading rows through `rowWords`.
+const W_CRC1 = L.R_CRC1 >>> 2;
+const W_CRC2 = L.R_CRC2 >>> 2;
+const W_WIN1 = L.R_WIN1 >>> 2;
+const W_WIN2 = L.R_WIN2 >>> 2;
+const W_SHAPE = L.R_SHAPE >>> 2;
+/** Index of a row's first word in `rowWords`. */
+function rowWord(row: number): number {
+  return row * (L.ROW_SIZE >>> 2);
+}
 const RECENT = 1024;
 /** An object carrying more infections than this is not cleaned (nested infections are rare; loops are not). */
 const MAX_CLEAN_ROUNDS = 8;
@@ -249,6 +259,14 @@ export class Engine {
   private readonly probeProbe: Uint32Array;
   /** File types per record shape, read once: the candidate loop's only shape field. */
   private readonly filetypes: Uint32Array;
+  /**
+   * The indexed rows and the windows as 32-bit words: typed-array reads cost less than DataView
+   * calls on the candidate loop, which a million records make the scan's largest part (1.4 ms of
+   * a 31 ms pass over the bench corpus). Views over the database's bytes (copies only when they are
+   * not 4-byte aligned), so loading stays zero-copy.
+   */
+  private readonly rowWords: Uint32Array;
+  private readonly winWords: Uint32Array;
   /** The sum of the reads made only to bring keys and rows into cache: kept so they are not optimized away. */
   private warm = 0;
   /** Counts scanned objects (a double: it never wraps). */
@@ -276,6 +294,8 @@ export class Engine {
     this.probeKeys = new Uint32Array(db.probeCount + 1);
     indexKeys(keys, db.keyCount, this.keyFilter, this.keyShift, this.probeKeys);
     this.keys = keys;
+    this.rowWords = db.words(db.recs, db.indexedRows * L.ROW_SIZE);
+    this.winWords = db.words(db.wins, db.windowCount * L.WIN_SIZE);
     ({ anchor: this.probeAnchor, at: this.probeAt } = db.probeTable());
     this.probeKey = new Uint32Array(db.probeCount);
     this.probePos = new Int32Array(db.probeCount);
@@ -431,6 +451,7 @@ export class Engine {
     // many at once; with a million records they are what a scan spends most on.
     const probeKey = this.probeKey;
     const probePos = this.probePos;
+    const rowW = this.rowWords;
     const probeProbe = this.probeProbe;
     let n = 0;
     for (let p = 0; p < db.probeCount; p++) {
@@ -470,7 +491,7 @@ export class Engine {
       probePos[found] = probePos[i];
       probeProbe[found++] = p;
     }
-    for (let i = 0; i < found; i++) warm += v.getUint32(db.rowOffset(keys[2 * probeKey[i] + 1]), true);
+    for (let i = 0; i < found; i++) warm += rowW[rowWord(keys[2 * probeKey[i] + 1])];
     this.warm = warm;
     probes: for (let i = 0; i < found; i++) {
       const k = probeKey[i];
@@ -504,15 +525,15 @@ export class Engine {
           }
         }
         for (let r = from; r < next; r++) {
-          const ro = db.rowOffset(r);
-          const second = this.checksWindow2(ro);
-          const ca = v.getUint32(ro + (second ? L.R_CRC2 : L.R_CRC1), true); // the check window's CRC
-          const wb = v.getUint32(ro + (second ? L.R_WIN1 : L.R_WIN2), true); // the other window
-          const cb = v.getUint32(ro + (second ? L.R_CRC1 : L.R_CRC2), true);
+          const rw = rowWord(r);
+          const second = L.checkIsWindow2(rowW[rw + W_WIN1], rowW[rw + W_WIN2]);
+          const ca = rowW[rw + (second ? W_CRC2 : W_CRC1)]; // the check window's CRC
+          const wb = rowW[rw + (second ? W_WIN1 : W_WIN2)]; // the other window
+          const cb = rowW[rw + (second ? W_CRC1 : W_CRC2)];
           if (grouped && ca !== groupCrc) break; // past the group's rows with its CRC
           const t0 = profile ? performance.now() : 0;
           const crcs0 = stats.crcs;
-          const ft = this.filetypes[v.getUint32(ro + L.R_SHAPE, true)];
+          const ft = this.filetypes[rowW[rw + W_SHAPE]];
           const hit =
             (ft === 0 || (ft & types) !== 0) &&
             // The other window already hashed for this object and wrong: no need to hash the check window.
@@ -524,6 +545,7 @@ export class Engine {
             profile.ms[r] += performance.now() - t0;
           }
           if (!hit) continue;
+          const ro = db.rowOffset(r);
           const id = v.getUint32(ro + L.R_ID, true);
           db.noteDetected(id, r);
           detections.push({
@@ -835,22 +857,18 @@ export class Engine {
     return anchors[2];
   }
 
-  /** Whether the row at byte offset `ro` checks its window 2 first (L.checkIsWindow2). */
-  private checksWindow2(ro: number): boolean {
-    const v = this.db.view;
-    return L.checkIsWindow2(v.getUint32(ro + L.R_WIN1, true), v.getUint32(ro + L.R_WIN2, true));
-  }
-
   /** A row's check window. */
   private checkWindow(row: number): number {
-    const ro = this.db.rowOffset(row);
-    return this.db.view.getUint32(ro + (this.checksWindow2(ro) ? L.R_WIN2 : L.R_WIN1), true);
+    const w = this.rowWords;
+    const o = rowWord(row);
+    return w[o + (L.checkIsWindow2(w[o + W_WIN1], w[o + W_WIN2]) ? W_WIN2 : W_WIN1)];
   }
 
   /** The CRC a row expects of its check window. */
   private checkCrc(row: number): number {
-    const ro = this.db.rowOffset(row);
-    return this.db.view.getUint32(ro + (this.checksWindow2(ro) ? L.R_CRC2 : L.R_CRC1), true);
+    const w = this.rowWords;
+    const o = rowWord(row);
+    return w[o + (L.checkIsWindow2(w[o + W_WIN1], w[o + W_WIN2]) ? W_CRC2 : W_CRC1)];
   }
 
   /** The first row at or after `lo` (whose check window is `check`) with another check window, or `end`: steps 1, 2, 4, ... then halving. */
@@ -902,11 +920,10 @@ export class Engine {
     let crc = OUTSIDE;
     if (this.spilled === gen && memo[2 * w] === gen) crc = memo[2 * w + 1];
     else {
-      const v = this.db.view;
-      const o = this.db.wins + w * L.WIN_SIZE;
-      const shape = v.getUint32(o, true);
+      const ww = this.winWords;
+      const shape = ww[2 * w];
       const a = this.anchors[shape & 0xff];
-      const pos = a + v.getInt32(o + 4, true);
+      const pos = a + (ww[2 * w + 1] | 0);
       const len = shape >>> 8;
       if (a >= 0 && pos >= 0 && pos + len <= bytes.length) {
         crc = crc32(bytes, pos, pos + len);
