@@ -74,8 +74,7 @@ export interface RecordView {
   clean?: ScriptOp[];
 }
 
-/** A row's fields as 32-bit word offsets, for the load-time checks' typed-array passes. */
-const [ROW_WORDS, W_ID, W_CRC1, W_CRC2, W_WIN1, W_WIN2, W_NAME, W_SHAPE, W_REV_FIRST] = [L.ROW_SIZE, L.R_ID, L.R_CRC1, L.R_CRC2, L.R_WIN1, L.R_WIN2, L.R_NAME, L.R_SHAPE, L.R_REV].map((f) => f / 4);
+const { ROW_WORDS, W_ID, W_CRC1, W_CRC2, W_WIN1, W_WIN2, W_NAME, W_SHAPE, W_REV_FIRST } = L;
 const DETECTED_ROWS = 4096;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const decoder = new TextDecoder("utf-8", { fatal: false });

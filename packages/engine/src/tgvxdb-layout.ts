@@ -108,6 +108,16 @@ export const R_NAME = 20; // u32 index into NAME
 export const R_SHAPE = 24; // u32 index into SHAP
 export const R_REV = 28; // u16
 export const R_FIRST = 30; // u16: first word, byte 0 in the low half
+// The same fields as indexes of 32-bit words, for reading rows as a Uint32Array.
+export const ROW_WORDS = ROW_SIZE / 4;
+export const W_ID = R_ID / 4;
+export const W_CRC1 = R_CRC1 / 4;
+export const W_CRC2 = R_CRC2 / 4;
+export const W_WIN1 = R_WIN1 / 4;
+export const W_WIN2 = R_WIN2 / 4;
+export const W_NAME = R_NAME / 4;
+export const W_SHAPE = R_SHAPE / 4;
+export const W_REV_FIRST = R_REV / 4; // rev in the low half, first word in the high
 
 /**
  * Whether a record's check window (the one its key's rows are grouped and sorted by, and the
