@@ -238,8 +238,8 @@ export class Engine {
    * The index keys in a hash table: [key, key number + 1] per slot, 0 + 0 when empty; a key is in
    * its first slot (keySlot) or the next ones, before an empty one. At most 71% full. One read
    * finds most keys, where a search of the sorted keys waited on three or four: with a million
-   * records those are reads from memory, not from cache (1.5 ms of a 33 ms pass over the bench
-   * corpus). The multiplier is chosen at random on each load, so that no database can choose its
+   * records those are reads from memory, not from cache (0.5-0.7 ms of a 32 ms pass over the
+   * bench corpus). The multiplier is chosen at random on each load, so that no database can choose its
    * keys to collide and make loading it take quadratic time.
    */
   private readonly keyTable: Uint32Array;
@@ -922,9 +922,9 @@ export class Engine {
     if (this.spilled === gen && memo[2 * w] === gen) crc = memo[2 * w + 1];
     else {
       const ww = this.winWords;
-      const shape = ww[2 * w];
+      const shape = ww[w * L.WIN_WORDS];
       const a = this.anchors[shape & 0xff];
-      const pos = a + (ww[2 * w + 1] | 0);
+      const pos = a + (ww[w * L.WIN_WORDS + 1] | 0);
       const len = shape >>> 8;
       if (a >= 0 && pos >= 0 && pos + len <= bytes.length) {
         crc = crc32(bytes, pos, pos + len);

@@ -817,9 +817,8 @@ function checkCrossReferences(db: Database): void {
 
 /** Each window's anchor into `out`: -1, or the first window whose anchor is unknown. Plain arguments: see checkIndex. */
 function windowAnchors(wins: Uint32Array, out: Uint8Array, anchorCount: number): number {
-  const winWords = L.WIN_SIZE / 4;
   for (let i = 0; i < out.length; i++) {
-    const anchor = wins[i * winWords] & 0xff; // anchor | length << 8
+    const anchor = wins[i * L.WIN_WORDS] & 0xff; // anchor | length << 8
     if (anchor >= anchorCount) return i;
     out[i] = anchor;
   }

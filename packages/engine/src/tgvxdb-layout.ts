@@ -145,6 +145,7 @@ export const NO_DETECT = 0xff;
 export const NONE = 0xffffffff;
 
 export const WIN_SIZE = 8; // u32 anchor | length << 8, i32 offset
+export const WIN_WORDS = WIN_SIZE / 4;
 export const MAX_WINDOW_LENGTH = 0xffffff;
 export const PROBE_SIZE = 8; // u8 anchor, 3 zero bytes, i32 at
 export const KEY_SIZE = 8; // u32 key, u32 first row of its run
