@@ -3,7 +3,11 @@
  * hashed at several bytes per cycle. `crc32(bytes, start, end)` hashes bytes[start, end).
  */
 
-/** T[k][n]: the CRC of byte n followed by k zero bytes. Eight tables of 256, not one of 2,048: an index below 256 needs no bounds check (20% faster). */
+/**
+ * T[k][n]: the CRC of byte n followed by k zero bytes. Eight tables of 256 rather than one of
+ * 2,048 (no offset added to each index): the bench's million-record pass, which hashes 2.3 MB,
+ * took 0.6 ms (+-0.3) less of 32 ms.
+ */
 const [T0, T1, T2, T3, T4, T5, T6, T7] = (() => {
   const t = [new Int32Array(256)];
   for (let n = 0; n < 256; n++) {

@@ -1,0 +1,45 @@
+/**
+ * One process of bench/scale.mjs's in-process measure: loads the databases given, reads the
+ * corpus into memory, then scans it with each database in turn, `passes` times after 2 unmeasured
+ * passes each, and prints one JSON line: per database the pass times, the index work of a pass
+ * and its detections. scale.mjs runs several of these, so that where one process's memory happens
+ * to land (which moves a million-record scan by a few percent) is not taken for the engine's speed.
+ *
+ *   node bench/lib/scan-passes.mjs PASSES CORPUS_DIR DB...
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { Engine } from "@tgvx/engine";
+
+const [passes, corpusDir, ...dbs] = process.argv.slice(2);
+const files = [];
+const walk = (d) => {
+  for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else files.push({ rel: relative(corpusDir, p), bytes: readFileSync(p) });
+  }
+};
+walk(corpusDir);
+const engines = [];
+for (const db of dbs) engines.push(await Engine.load(readFileSync(db), { allowUnsigned: true }));
+const pass = (engine) => {
+  const work = { candidates: 0, crcs: 0, crcBytes: 0, detections: [] };
+  const t0 = performance.now();
+  for (const f of files) {
+    const r = engine.scan(f.bytes, { name: f.rel });
+    work.candidates += r.stats.candidates;
+    work.crcs += r.stats.crcs;
+    work.crcBytes += r.stats.crcBytes;
+    for (const d of r.detections) work.detections.push(`${f.rel}: ${d.name}`);
+  }
+  return { ms: performance.now() - t0, work };
+};
+const out = engines.map(() => ({ times: [], work: undefined }));
+for (let i = 0; i < Number(passes) + 2; i++)
+  engines.forEach((engine, j) => {
+    const r = pass(engine);
+    if (i >= 2) out[j].times.push(r.ms);
+    out[j].work = r.work;
+  });
+process.stdout.write(`${JSON.stringify(out)}\n`);
