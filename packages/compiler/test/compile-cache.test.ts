@@ -1,5 +1,5 @@
 // The compile cache: unchanged files are not parsed; a damaged cache never gives a wrong database.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,7 +71,11 @@ describe("the compile cache", () => {
       (f) => writeFileSync(f, "not json\n[]"),
       (f) => writeFileSync(f, ""),
       (f) => withBody(f, JSON.stringify([{ id: "one", rev: 1 }])), // checksummed, but not records
-      (f) => withBody(f, JSON.stringify([{ ...JSON.parse(text(f).slice(text(f).indexOf("\n") + 1))[0], type: 1 }])), // fails the type rules
+      (f) => {
+        // Fails the type rules: a module record (type 1) made type 3, any other made type 1.
+        const first = JSON.parse(text(f).slice(text(f).indexOf("\n") + 1))[0];
+        withBody(f, JSON.stringify([{ ...first, type: first.type === 1 ? 3 : 1 }]));
+      },
       (f) => withBody(f, "{}", { ...header(f), records: 0 }), // not a list
       (f) => writeFileSync(f, text(f).replace(/"path":"[^"]*"/, '"path":"/elsewhere.yaml"')), // made for another file
       (f) => writeFileSync(f, text(f).replace(/"format":"[^"]*"/, '"format":"tgvx compile cache 0"')),
@@ -80,7 +84,14 @@ describe("the compile cache", () => {
         mkdirSync(f); // not even a file
       },
     ];
-    damage.forEach((d, i) => d(list[i % list.length]));
+    // Which entry gets which damage depends on the temporary folder's name (entries are named by
+    // their source's path): every damage must change its entry whichever it gets.
+    damage.forEach((d, i) => {
+      const f = list[i % list.length];
+      const before = text(f);
+      d(f);
+      if (existsSync(f) && !statSync(f).isDirectory()) expect(text(f), `damage ${i} left ${f} as it was`).not.toBe(before);
+    });
     const again = await compile(w.src, w.cache);
     expect(again.bytes.equals(reference.bytes)).toBe(true);
     const damaged = Math.min(damage.length, list.length);
