@@ -593,6 +593,12 @@ describe("tgvx scan: a file over --max-filesize is scanned as a stream", () => {
     expect(files[0]).toMatchObject({ status: "infected", detections: (JSON.parse(whole.stdout) as Report).files[0].detections });
     expect(files[0].detections).toMatchObject([{ name: "Generic.Trailer.A", anchor: "end" }]);
     expect(files[1]).toMatchObject({ path: "/dev/null", status: "error", error: expect.stringMatching(/^not a regular file \(a character device\): not read; to scan it, give it as standard input: tgvx scan - < \/dev\/null$/) });
+    // tgvx clean says what it can do instead.
+    const clean = spawnSync(process.execPath, [bin, "clean", "--db", db, "--allow-unsigned", "--json", "/dev/null"], { cwd: root, encoding: "utf8" });
+    expect(clean.status).toBe(2);
+    expect(JSON.parse(clean.stdout).files).toMatchObject([
+      { path: "/dev/null", status: "error", reason: "not a regular file (a character device): not read; tgvx clean changes regular files only; to check it, give it to tgvx scan as standard input: tgvx scan - < /dev/null" },
+    ]);
   });
 });
 

@@ -7,6 +7,8 @@ export interface WalkOptions {
   recursive?: boolean;
   /** A FIFO given by name (`<(curl ...)`) is yielded with `fifo: true`, to be read as a stream; else it is an error. */
   fifos?: boolean;
+  /** What the command suggests for a special file given by name, added to the error ("to scan it, ..."). */
+  specialHint?(path: string): string;
   onError(path: string, err: Error): void;
   onDirectory?(path: string): void;
 }
@@ -40,7 +42,10 @@ export async function* walkFiles(paths: readonly string[], opts: WalkOptions): A
       for (const n of names) yield* walk(join(path, n), false);
     } else if (st.isFile()) yield { path, size: st.size };
     else if (top && st.isFIFO() && opts.fifos) yield { path, size: 0, fifo: true };
-    else if (top) opts.onError(path, new Error(`not a regular file (${specialKind(st)}): not read; to scan it, give it as standard input: tgvx scan - < ${path}`));
+    else if (top) {
+      const hint = opts.specialHint?.(path);
+      opts.onError(path, new Error(`not a regular file (${specialKind(st)}): not read${hint ? `; ${hint}` : ""}`));
+    }
   };
   for (const p of paths) yield* walk(p, true);
 }

@@ -105,7 +105,8 @@ export async function cleanPaths(
     (r.status === "failed" || r.status === "error" ? process.stderr : process.stdout).write(cleanLine(r) + "\n");
   };
   const onError = (path: string, err: Error) => emit({ path, status: "error", detections: [], code: (err as NodeJS.ErrnoException).code ?? "IO_ERROR", reason: err.message });
-  for await (const file of walkFiles(paths, { onError })) {
+  const specialHint = (path: string) => `tgvx clean changes regular files only; to check it, give it to tgvx scan as standard input: tgvx scan - < ${path}`;
+  for await (const file of walkFiles(paths, { onError, specialHint })) {
     if (control.excluded(basename(file.path))) continue;
     const path = file.path;
     emit(

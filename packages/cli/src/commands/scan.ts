@@ -205,7 +205,7 @@ async function scanPaths(paths: string[], opts: ScanOpts, flags: ControlFlags, t
   const onError = (path: string, err: Error) => add({ kind: "error", file: errorReport(path, err.message) });
   {
     for (const path of paths) if (path === STDIN_PATH) add(await scanStdin(engine, control, settings));
-    for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, fifos: true, onError, onDirectory: () => dirs++ })) {
+    for await (const f of walkFiles(paths.filter((p) => p !== STDIN_PATH), { recursive: opts.recursive, fifos: true, onError, onDirectory: () => dirs++, specialHint: (path) => `to scan it, give it as standard input: tgvx scan - < ${path}` })) {
       if (control.excluded(basename(f.path))) continue;
       if (f.fifo) add(await scanFifo(engine, control, settings, f.path));
       else if (f.size > opts.maxFilesize) add(await scanLargeFile(engine, control, settings, f.path, f.size, opts.maxFilesize));
