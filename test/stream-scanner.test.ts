@@ -395,6 +395,23 @@ describe("stream = scan on a synthetic database (bench generator: start, end and
     bench = await Engine.load(r.bytes!, { allowUnsigned: true });
   });
 
+  it("the key table finds every index key's run of rows, and nothing for any other word", () => {
+    const db = bench.db;
+    const { keys } = db.keyTable();
+    const runs = new Map<number, [number, number]>();
+    for (let k = 0; k < db.keyCount; k++) runs.set(keys[2 * k], [keys[2 * k + 1], keys[2 * k + 3]]);
+    expect(runs.size).toBe(db.keyCount);
+    expect(db.keyCount).toBeGreaterThan(1000); // enough keys that many share a first slot
+    const wrong: string[] = [];
+    for (let p = 0; p < db.probeCount; p++)
+      for (let w = 0; w < 0x10000; w++) {
+        const run = db.candidateRun(p, w);
+        const want = runs.get(((p << 16) | w) >>> 0) ?? [0, 0];
+        if (run[0] !== want[0] || run[1] !== want[1]) wrong.push(`probe ${p} word ${w}: ${run} instead of ${want}`);
+      }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
   it("random hosts with planted codes, random chunkings", () => {
     const hosts: HostKind[] = ["pe32", "pe64", "mz", "text", "com"];
     const seen = { detections: 0, type4: 0, end: 0, early: 0 };

@@ -86,19 +86,22 @@ export class FileReader {
   static readonly MAX = 2 ** 32 - 1;
   private buf = new Uint8Array(FileReader.START);
 
+  private static tooLarge(n: number): Error {
+    return new Error(`${n} bytes or more: larger than a file read whole can be (${FileReader.MAX} bytes); a lower --max-filesize scans it by parts`);
+  }
+
   read(path: string): Uint8Array {
     const fd = openSync(path, "r");
     try {
       const size = fstatSync(fd).size;
-      const tooLarge = (n: number) => new Error(`${n} bytes or more: larger than a file read whole can be (${FileReader.MAX} bytes); a lower --max-filesize scans it by parts`);
-      if (size >= FileReader.MAX) throw tooLarge(size);
+      if (size >= FileReader.MAX) throw FileReader.tooLarge(size);
       if (size >= this.buf.length || (this.buf.length > FileReader.KEEP && size < this.buf.length / 4)) this.buf = new Uint8Array(Math.max(FileReader.START, size + 1));
       let n = 0;
       // To the end, whatever fstat said: a file may change while it is read.
       for (let got; (got = readSync(fd, this.buf, n, Math.min(this.buf.length - n, FileReader.STEP), null)) > 0; ) {
         n += got;
         if (n === this.buf.length) {
-          if (n >= FileReader.MAX) throw tooLarge(n);
+          if (n >= FileReader.MAX) throw FileReader.tooLarge(n);
           const grown = new Uint8Array(Math.min(this.buf.length * 2, FileReader.MAX));
           grown.set(this.buf);
           this.buf = grown;

@@ -15,7 +15,7 @@ import { rewriteTar, tarEntries } from "./containers/tar.js";
 import { gzipSync } from "fflate";
 import { readZipDirectory, readZipMember } from "./containers/zip.js";
 import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
-import { openDatabase, type Database, type DatabaseInfo } from "./from-binary.js";
+import { keyNumber, keySlot, openDatabase, type Database, type DatabaseInfo, type KeyTable } from "./from-binary.js";
 import { processObject, type ProcessOptions, type ProcessResult } from "./process-object.js";
 import { StreamScanner, type StreamScanOptions } from "./stream-scanner.js";
 import { Policy, type Decision, type DecisionContext, type DetectionRef, type PolicyOptions } from "./resolve-action.js";
@@ -155,25 +155,15 @@ function keyHash(key: number): number {
 function keyBitsOf(h: number): number {
   return (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
 }
-/** A key's first slot in the key table (Engine.keyTable). */
-function keySlot(key: number, seed: number, shift: number): number {
-  return Math.imul(key, seed) >>> shift;
-}
 /**
- * Fill the key filter (a key's word is keyHash(key) >>> shift) and the key table from the first
- * `count` index keys. A function of its own with plain arguments, so that the engine optimizes
- * its loop soon: it runs once per load, over every key.
+ * Fill the key filter (a key's word is keyHash(key) >>> shift) from the first `count` index keys.
+ * A function of its own with plain arguments, so that the engine optimizes its loop soon: it runs
+ * once per load, over every key.
  */
-function indexKeys(keys: Uint32Array, count: number, filter: Uint32Array, shift: number, table: Uint32Array, seed: number, tableShift: number): void {
-  const mask = (table.length >>> 1) - 1;
+function filterKeys(keys: Uint32Array, count: number, filter: Uint32Array, shift: number): void {
   for (let k = 0; k < count; k++) {
-    const key = keys[2 * k];
-    const h = keyHash(key);
+    const h = keyHash(keys[2 * k]);
     filter[h >>> shift] |= keyBitsOf(h);
-    let s = keySlot(key, seed, tableShift);
-    while (table[2 * s + 1] !== 0) s = (s + 1) & mask;
-    table[2 * s] = key;
-    table[2 * s + 1] = k + 1;
   }
 }
 const OUTSIDE = -1;
@@ -234,22 +224,11 @@ export class Engine {
   private readonly recent = new Float64Array(3 * RECENT).fill(-1);
   private readonly windowMemo: Float64Array;
   private spilled = 0;
-  /**
-   * The index keys in a hash table: [key, key number + 1] per slot, 0 + 0 when empty; a key is in
-   * its first slot (keySlot) or the next ones, before an empty one. At most 71% full. One read
-   * finds most keys, where a search of the sorted keys waited on three or four: with a million
-   * records those are reads from memory, not from cache (0.5-0.7 ms of a 32 ms pass over the
-   * bench corpus). The multiplier is chosen at random on each load, so that no database can choose its
-   * keys to collide and make loading it take quadratic time.
-   */
-  private readonly keyTable: Uint32Array;
-  private readonly tableSeed: number;
-  private readonly tableShift: number;
+  /** The index keys and their hash table (Database.keyTable). */
+  private readonly keyTable: KeyTable;
   private readonly keyFilter: Uint32Array;
   /** A key's filter word is keyHash(key) >>> keyShift. */
   private readonly keyShift: number;
-  /** The index keys and their first rows, as words: [key, first row] per key, the end entry last. */
-  private readonly keys: Uint32Array;
   /** Per probe: its anchor and offset (Database.probeTable). */
   private readonly probeAnchor: Uint8Array;
   private readonly probeAt: Int32Array;
@@ -290,15 +269,10 @@ export class Engine {
     // of a one-bit one at the same rate, because with a million records it is read ~300 times
     // per object and must stay in the CPU's cache.
     const bits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 8 + 1))));
-    const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
     this.keyShift = 37 - bits;
     this.keyFilter = new Uint32Array(1 << (bits - 5));
-    const slotBits = Math.max(1, Math.ceil(Math.log2(db.keyCount * 1.4 + 1)));
-    this.keyTable = new Uint32Array(2 << slotBits);
-    this.tableSeed = (Math.random() * 0x100000000) | 1;
-    this.tableShift = 32 - slotBits;
-    indexKeys(keys, db.keyCount, this.keyFilter, this.keyShift, this.keyTable, this.tableSeed, this.tableShift);
-    this.keys = keys;
+    this.keyTable = db.keyTable();
+    filterKeys(this.keyTable.keys, db.keyCount, this.keyFilter, this.keyShift);
     this.rowWords = db.words(db.recs, db.indexedRows * L.ROW_SIZE);
     this.winWords = db.words(db.wins, db.windowCount * L.WIN_SIZE);
     ({ anchor: this.probeAnchor, at: this.probeAt } = db.probeTable());
@@ -480,13 +454,13 @@ export class Engine {
     // The index in passes too: each probe's first slot in the key table, the lookups, then each
     // key's first row. With a million records the table and rows are far out of cache: reads
     // that do not wait on each other are in flight together, and the later passes find them cached.
-    const keys = this.keys;
     const table = this.keyTable;
+    const { keys, slots, seed, shift: slotShift } = table;
     let warm = 0;
-    for (let i = 0; i < passed; i++) warm += table[2 * keySlot(probeKey[i], this.tableSeed, this.tableShift)];
+    for (let i = 0; i < passed; i++) warm += slots[2 * keySlot(probeKey[i], seed, slotShift)];
     let found = 0; // from here probeKey[i] holds the number of the key found, not the key
     for (let i = 0; i < passed; i++) {
-      const k = this.keyNumber(probeKey[i]);
+      const k = keyNumber(table, probeKey[i]);
       if (k < 0) continue;
       probeProbe[found] = probeKey[i] >>> 16;
       probeKey[found] = k;
@@ -936,16 +910,5 @@ export class Engine {
     recent[slot + 1] = gen;
     recent[slot + 2] = crc;
     return crc;
-  }
-
-  /** The number of index key `key`, or -1 when no record has it. */
-  private keyNumber(key: number): number {
-    const table = this.keyTable;
-    const mask = (table.length >>> 1) - 1;
-    for (let s = keySlot(key, this.tableSeed, this.tableShift); ; s = (s + 1) & mask) {
-      const k = table[2 * s + 1];
-      if (k === 0) return -1;
-      if (table[2 * s] === key) return k - 1;
-    }
   }
 }

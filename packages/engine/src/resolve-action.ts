@@ -205,12 +205,12 @@ export class Policy {
     const names = this.db.names();
     for (const o of overrides) if (!names.some((n) => matchName(o.pattern, n) > 0)) this.warnings.push({ source: o.source, message: o.warn });
     for (const i of ignore) {
-      const name = names.find((n) => n.toLowerCase() === i.name.toLowerCase());
-      if (name === undefined) {
+      const index = names.findIndex((n) => n.toLowerCase() === i.name.toLowerCase());
+      if (index < 0) {
         this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} names no record in this database` });
         continue;
       }
-      const rev = this.db.recordRev(this.db.rowOfName(name));
+      const rev = this.db.recordRev(this.db.rowWithName(index));
       if (i.rev !== undefined && rev !== i.rev)
         this.warnings.push({ source: i.source, message: `[Ignore] ${i.name} is pinned to rev ${i.rev} but the database has rev ${rev}: the ignore has lapsed; check the new record and pin rev ${rev} if it still applies` });
     }
