@@ -403,11 +403,12 @@ describe("stream = scan on a synthetic database (bench generator: start, end and
     expect(runs.size).toBe(db.keyCount);
     expect(db.keyCount).toBeGreaterThan(1000); // enough keys that many share a first slot
     const wrong: string[] = [];
+    const run = new Uint32Array(2);
     for (let p = 0; p < db.probeCount; p++)
       for (let w = 0; w < 0x10000; w++) {
-        const run = db.candidateRun(p, w);
+        const rows = db.candidateRun(p, w, run);
         const want = runs.get(((p << 16) | w) >>> 0) ?? [0, 0];
-        if (run[0] !== want[0] || run[1] !== want[1]) wrong.push(`probe ${p} word ${w}: ${run} instead of ${want}`);
+        if (run[0] !== want[0] || run[1] !== want[1] || rows !== want[1] - want[0]) wrong.push(`probe ${p} word ${w}: ${run} (${rows} rows) instead of ${want}`);
       }
     expect(wrong.slice(0, 5)).toEqual([]);
   });

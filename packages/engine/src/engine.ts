@@ -15,7 +15,7 @@ import { rewriteTar, tarEntries } from "./containers/tar.js";
 import { gzipSync } from "fflate";
 import { readZipDirectory, readZipMember } from "./containers/zip.js";
 import { rewriteZip, ZipRewriteError, type MemberChange } from "./containers/zip-rewrite.js";
-import { keyNumber, keySlot, openDatabase, type Database, type DatabaseInfo, type KeyTable } from "./from-binary.js";
+import { checkWindowOf, firstWithCheckCrc, filterKeyList, groupEnd, keyNumber, keySlot, openDatabase, rowWord, type Database, type DatabaseInfo, type KeyTable } from "./from-binary.js";
 import { processObject, type ProcessOptions, type ProcessResult } from "./process-object.js";
 import { StreamScanner, type StreamScanOptions } from "./stream-scanner.js";
 import { Policy, type Decision, type DecisionContext, type DetectionRef, type PolicyOptions } from "./resolve-action.js";
@@ -146,31 +146,7 @@ export interface ScanResult {
   stats: ScanStats;
 }
 
-/** The key filter's hash: the word index from the high bits, the two bit numbers from the low ten (`keyBitsOf`). */
-function keyHash(key: number): number {
-  const h = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d);
-  return (h ^ (h >>> 12)) >>> 0;
-}
-/** The two bits a key sets in its filter word. */
-function keyBitsOf(h: number): number {
-  return (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
-}
-/**
- * Fill the key filter (a key's word is keyHash(key) >>> shift) from the first `count` index keys.
- * A function of its own with plain arguments, so that the engine optimizes its loop soon: it runs
- * once per load, over every key.
- */
-function filterKeys(keys: Uint32Array, count: number, filter: Uint32Array, shift: number): void {
-  for (let k = 0; k < count; k++) {
-    const h = keyHash(keys[2 * k]);
-    filter[h >>> shift] |= keyBitsOf(h);
-  }
-}
 const OUTSIDE = -1;
-/** Index of a row's first word in `rowWords`. */
-function rowWord(row: number): number {
-  return row * L.ROW_WORDS;
-}
 const RECENT = 1024;
 /** An object carrying more infections than this is not cleaned (nested infections are rare; loops are not). */
 const MAX_CLEAN_ROUNDS = 8;
@@ -224,11 +200,8 @@ export class Engine {
   private readonly recent = new Float64Array(3 * RECENT).fill(-1);
   private readonly windowMemo: Float64Array;
   private spilled = 0;
-  /** The index keys and their hash table (Database.keyTable). */
+  /** The index keys, their filter and their hash table (Database.keyTable). */
   private readonly keyTable: KeyTable;
-  private readonly keyFilter: Uint32Array;
-  /** A key's filter word is keyHash(key) >>> keyShift. */
-  private readonly keyShift: number;
   /** Per probe: its anchor and offset (Database.probeTable). */
   private readonly probeAnchor: Uint8Array;
   private readonly probeAt: Int32Array;
@@ -263,17 +236,8 @@ export class Engine {
     private readonly bound: ModuleBindings,
   ) {
     this.windowMemo = new Float64Array(2 * db.windowCount);
-    // A filter over the index keys: most probes read a word no record has, and the filter answers
-    // that from one read of a table small enough to stay cached. Each key sets two
-    // bits of one 32-bit word (false positives ~2% at 8 bits per key): a filter half the size
-    // of a one-bit one at the same rate, because with a million records it is read ~300 times
-    // per object and must stay in the CPU's cache.
-    const bits = Math.min(26, Math.max(16, Math.ceil(Math.log2(db.keyCount * 8 + 1))));
-    this.keyShift = 37 - bits;
-    this.keyFilter = new Uint32Array(1 << (bits - 5));
     this.keyTable = db.keyTable();
-    filterKeys(this.keyTable.keys, db.keyCount, this.keyFilter, this.keyShift);
-    this.rowWords = db.words(db.recs, db.indexedRows * L.ROW_SIZE);
+    this.rowWords = db.rowWords();
     this.winWords = db.words(db.wins, db.windowCount * L.WIN_SIZE);
     ({ anchor: this.probeAnchor, at: this.probeAt } = db.probeTable());
     this.probeKey = new Uint32Array(db.probeCount);
@@ -440,17 +404,7 @@ export class Engine {
       probeKey[n] = ((p << 16) | bytes[pos] | (bytes[pos + 1] << 8)) >>> 0;
       probePos[n++] = pos;
     }
-    const filter = this.keyFilter;
-    const shift = this.keyShift;
-    let passed = 0;
-    for (let i = 0; i < n; i++) {
-      const h = keyHash(probeKey[i]);
-      const mask = keyBitsOf(h);
-      if ((filter[h >>> shift] & mask) === mask) {
-        probeKey[passed] = probeKey[i];
-        probePos[passed++] = probePos[i];
-      }
-    }
+    const passed = filterKeyList(this.keyTable, probeKey, probePos, n);
     // The index in passes too: each probe's first slot in the key table, the lookups, then each
     // key's first row. With a million records the table and rows are far out of cache: reads
     // that do not wait on each other are in flight together, and the later passes find them cached.
@@ -483,17 +437,17 @@ export class Engine {
       // most likely hashed for this object already), then its CRC. Rows sharing a check window
       // are a group: the window is hashed once and only the rows with its CRC are looked at.
       for (let row = start; row < end; ) {
-        const check = this.checkWindow(row);
+        const check = checkWindowOf(rowW, row);
         let next = row + 1;
         let from = row;
         let groupCrc = OUTSIDE;
-        const grouped = next < end && this.checkWindow(next) === check;
+        const grouped = next < end && checkWindowOf(rowW, next) === check;
         if (grouped) {
           const t0 = profile ? performance.now() : 0;
           const crcs0 = stats.crcs;
-          next = this.groupEnd(check, next, end);
+          next = groupEnd(rowW, next, end);
           groupCrc = this.windowCrc(check, bytes, stats);
-          from = groupCrc === OUTSIDE ? next : this.firstWithCheckCrc(groupCrc, row, next);
+          from = groupCrc === OUTSIDE ? next : firstWithCheckCrc(rowW, groupCrc, row, next);
           if (profile) {
             profile.crcs[row] += stats.crcs - crcs0;
             profile.ms[row] += performance.now() - t0;
@@ -830,46 +784,6 @@ export class Engine {
     const anchors = new Int32Array(ANCHOR_NAMES.length);
     analyzeObjectInto(bytes, name, anchors, []);
     return anchors[2];
-  }
-
-  /** A row's check window. */
-  private checkWindow(row: number): number {
-    const w = this.rowWords;
-    const o = rowWord(row);
-    return w[o + (L.checkIsWindow2(w[o + L.W_WIN1], w[o + L.W_WIN2]) ? L.W_WIN2 : L.W_WIN1)];
-  }
-
-  /** The CRC a row expects of its check window. */
-  private checkCrc(row: number): number {
-    const w = this.rowWords;
-    const o = rowWord(row);
-    return w[o + (L.checkIsWindow2(w[o + L.W_WIN1], w[o + L.W_WIN2]) ? L.W_CRC2 : L.W_CRC1)];
-  }
-
-  /** The first row at or after `lo` (whose check window is `check`) with another check window, or `end`: steps 1, 2, 4, ... then halving. */
-  private groupEnd(check: number, lo: number, end: number): number {
-    let step = 1;
-    while (lo + step < end && this.checkWindow(lo + step) === check) {
-      lo += step;
-      step *= 2;
-    }
-    let hi = Math.min(end, lo + step); // checkWindow(lo) === check; hi is past the group or the end
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (this.checkWindow(mid) === check) lo = mid;
-      else hi = mid;
-    }
-    return hi;
-  }
-
-  /** The first row of group [lo, hi) (sorted by check CRC) whose check CRC is at least `crc`. */
-  private firstWithCheckCrc(crc: number, lo: number, hi: number): number {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.checkCrc(mid) < crc) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 
   /** False when window `w`'s CRC in this object is known and is not `crc`; true when it is `crc` or not known yet. */
