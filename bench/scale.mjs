@@ -3,7 +3,8 @@
  * tgvx scale benchmark: does scanning slow down as the database grows? Issue 9's goal: with
  * 1,000,000 records, scan the corpus within 1.5x of the time with 10,000.
  *
- *   node bench/scale.mjs [--small 10000] [--large 1000000] [--files 2000] [--passes 25] [--procs 5] [--cli-runs 7] [--work DIR] [--seed 1]
+ *   node bench/scale.mjs [--small 10000] [--large 1000000] [--files 2000] [--passes 25] [--procs 5] [--cli-runs 7]
+ *                        [--stream-passes 7] [--work DIR] [--seed 1]
  *
  * 1. generates the two record sets (bench/lib/bench-records.mjs) and compiles each through the CLI
  *    (with a compile cache in WORK; a second run compiles again only when the records, the format
@@ -14,9 +15,12 @@
  *    alternating passes see the same machine, so the ratio holds even when the load around them
  *    changes; half the processes load the large database first. Per process the median and
  *    fastest pass of each; reported: the median over processes of each, and each process's ratio;
- * 4. times `tgvx scan -i` of the corpus with each database in turn (CLI wall, median of
+ * 4. passes the corpus through the stream scanner in 64 KiB chunks, file by file, with each
+ *    database (one process, --stream-passes): what a proxy would spend; it must find what the
+ *    scan finds;
+ * 5. times `tgvx scan -i` of the corpus with each database in turn (CLI wall, median of
  *    --cli-runs: this includes reading the files and loading the database, which grows with it);
- * 5. checks the large database finds exactly the planted codes (exit 1 otherwise).
+ * 6. checks the large database finds exactly the planted codes (exit 1 otherwise).
  *
  * Plain Node 20 ESM; run `npm run build` first. Deterministic for a seed; nothing here is malware.
  */
@@ -40,10 +44,11 @@ const { args, int, log } = benchCli("scale", {
   passes: { type: "string", default: "25" },
   procs: { type: "string", default: "5" },
   "cli-runs": { type: "string", default: "7" },
+  "stream-passes": { type: "string", default: "7" },
   seed: { type: "string", default: "1" },
   work: { type: "string", default: join(REPO, "bench", ".work", "scale"), hint: "DIR" },
 });
-const [SMALL, LARGE, FILES, PASSES, PROCS, CLI_RUNS] = ["small", "large", "files", "passes", "procs", "cli-runs"].map((flag) => int(args[flag], flag));
+const [SMALL, LARGE, FILES, PASSES, PROCS, CLI_RUNS, STREAM_PASSES] = ["small", "large", "files", "passes", "procs", "cli-runs", "stream-passes"].map((flag) => int(args[flag], flag));
 const WORK = resolve(args.work);
 
 const [engineMod] = await importBuilt("scale", "@tgvx/engine");
@@ -78,13 +83,18 @@ const corpusDir = join(WORK, "corpus");
 const corpus = generateCorpus({ records: large.records, files: FILES, seed: args.seed, dir: corpusDir, manifestPath: join(WORK, "corpus-manifest.json"), engine: engineMod });
 log(`corpus: ${FILES} files, ${(corpus.totalBytes / 2 ** 20).toFixed(1)} MiB, ${corpus.planted} planted`);
 
+/** One process of bench/lib/scan-passes.mjs: per database given, its pass times and the work of a pass. */
+function scanPasses(mode, passes, dbs) {
+  const r = spawnSync(process.execPath, [join(REPO, "bench/lib/scan-passes.mjs"), mode, String(passes), corpusDir, ...dbs], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${mode} passes failed: ${r.stderr.slice(0, 2000)}`);
+  return JSON.parse(r.stdout);
+}
+
 // In-process: both engines, the corpus in memory, alternating passes; in several processes.
 const runs = [];
 for (let p = 0; p < PROCS; p++) {
   const dbs = p % 2 ? [large.db, small.db] : [small.db, large.db];
-  const r = spawnSync(process.execPath, [join(REPO, "bench/lib/scan-passes.mjs"), String(PASSES), corpusDir, ...dbs], { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`scan passes failed: ${r.stderr.slice(0, 2000)}`);
-  const out = JSON.parse(r.stdout);
+  const out = scanPasses("scan", PASSES, dbs);
   runs.push(p % 2 ? [out[1], out[0]] : out);
   const [a, b] = runs.at(-1).map((x) => median(x.times));
   log(`process ${p + 1} of ${PROCS}: ${a.toFixed(1)} / ${b.toFixed(1)} ms, ${(b / a).toFixed(2)}x`);
@@ -94,6 +104,13 @@ const work = runs[0].map((x) => x.work);
 const inProcess = [0, 1].map((j) => ({ medianMs: median(times[j].map(median)), minMs: median(times[j].map((t) => Math.min(...t))) }));
 const ratios = runs.map(([a, b]) => median(b.times) / median(a.times));
 const sameWork = runs.every((run) => run.every((x, j) => JSON.stringify(x.work) === JSON.stringify(work[j])));
+
+// The stream scanner over the same corpus (one process; what a proxy passing these files would
+// spend), which must find what the scan finds.
+const stream = scanPasses("stream", STREAM_PASSES, [small.db, large.db]);
+const streamMs = stream.map((x) => median(x.times));
+const sameStream = stream.every((x, j) => JSON.stringify([...x.work.detections].sort()) === JSON.stringify([...work[j].detections].sort()));
+log(`stream scanner: ${streamMs[0].toFixed(1)} / ${streamMs[1].toFixed(1)} ms`);
 
 // CLI: `tgvx scan -i` with each database in turn (reads the files and loads the database every
 // run), so both see the same machine; one unmeasured run each first.
@@ -109,7 +126,7 @@ const cli = cliRuns.map(median);
 
 const expected = JSON.parse(readFileSync(join(WORK, "corpus-manifest.json"), "utf8")).flatMap((f) => f.expected.map((n) => `${f.file}: ${n}`)).sort();
 const found = [...work[1].detections].sort();
-const ok = JSON.stringify(found) === JSON.stringify(expected) && sameWork;
+const ok = JSON.stringify(found) === JSON.stringify(expected) && sameWork && sameStream;
 
 const f1 = (x) => x.toFixed(1);
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
@@ -125,13 +142,16 @@ const table = [
   `| Scan in-process, fastest pass (median of the processes') | ${f1(inProcess[0].minMs)} ms | ${f1(inProcess[1].minMs)} ms | ${ratio(inProcess[1].minMs, inProcess[0].minMs)} | |`,
   `| Ratio of the median passes, each process | | | ${ratios.map((r) => r.toFixed(2)).join(" / ")} | |`,
   `| Candidates / CRCs / CRC bytes per pass | ${work[0].candidates} / ${work[0].crcs} / ${work[0].crcBytes} | ${work[1].candidates} / ${work[1].crcs} / ${work[1].crcBytes} | | |`,
+  `| Stream scanner in-process, each file in 64 KiB chunks (median of ${STREAM_PASSES} passes, one process) | ${f1(streamMs[0])} ms | ${f1(streamMs[1])} ms | ${ratio(streamMs[1], streamMs[0])} | ${sameStream ? "detections = scan" : "detections DIFFER from scan"} |`,
+  `| Stream scanner: CRCs / CRC bytes per pass | ${stream[0].work.crcs} / ${stream[0].work.crcBytes} | ${stream[1].work.crcs} / ${stream[1].work.crcBytes} | | |`,
   `| \`tgvx scan -i\` of the corpus, CLI wall, as versus.mjs times scans (median of ${CLI_RUNS} in turn; reads the files, loads the database) | ${Math.round(cli[0])} ms | ${Math.round(cli[1])} ms | ${ratio(cli[1], cli[0])} | ${goal(cli[1], cli[0])} |`,
   `| Detections of the ${LARGE.toLocaleString("en")}-record database | | ${found.length} (planted ${expected.length}) | | ${ok ? "exact" : "DIFFER"} |`,
 ].join("\n");
 process.stdout.write(`${table}\n`);
-writeFileSync(join(WORK, "scale-results.json"), JSON.stringify({ params: { SMALL, LARGE, FILES, PASSES, PROCS, CLI_RUNS, seed: args.seed }, inProcess, ratios, times, work: work.map(({ detections, ...w }) => ({ ...w, detections: detections.length })), cliMs: cli, cliRuns, detectionsExact: ok, table }, null, 1));
+writeFileSync(join(WORK, "scale-results.json"), JSON.stringify({ params: { SMALL, LARGE, FILES, PASSES, PROCS, CLI_RUNS, STREAM_PASSES, seed: args.seed }, inProcess, ratios, times, work: work.map(({ detections, ...w }) => ({ ...w, detections: detections.length })), streamMs, streamSameAsScan: sameStream, cliMs: cli, cliRuns, detectionsExact: ok, table }, null, 1));
 if (!ok) {
   if (!sameWork) process.stderr.write("scale: the processes' scans differ in work or detections\n");
+  if (!sameStream) process.stderr.write("scale: the stream scanner's detections differ from the scan's\n");
   process.stderr.write(`scale: the ${LARGE}-record database found ${found.length} codes, ${expected.length} were planted\n`);
   process.exit(1);
 }

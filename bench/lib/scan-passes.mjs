@@ -4,14 +4,23 @@
  * passes each, and prints one JSON line: per database the pass times, the index work of a pass
  * and its detections. scale.mjs runs several of these, so that where one process's memory happens
  * to land (which moves a million-record scan by a few percent) is not taken for the engine's speed.
+ * MODE `scan`: `Engine.scan` of each file; `stream`: each file through `Engine.streamScanner` in
+ * 64 KiB chunks, as a proxy would pass it.
  *
- *   node bench/lib/scan-passes.mjs PASSES CORPUS_DIR DB...
+ *   node bench/lib/scan-passes.mjs scan|stream PASSES CORPUS_DIR DB...
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Engine } from "@tgvx/engine";
 
-const [passes, corpusDir, ...dbs] = process.argv.slice(2);
+const [mode, passes, corpusDir, ...dbs] = process.argv.slice(2);
+if (mode !== "scan" && mode !== "stream") throw new Error(`scan-passes: MODE is scan or stream, not ${mode}`);
+const CHUNK = 65536;
+const streamed = (engine, f) => {
+  const s = engine.streamScanner({ name: f.rel });
+  for (let at = 0; at < f.bytes.length; at += CHUNK) s.write(f.bytes.subarray(at, at + CHUNK));
+  return s.end();
+};
 const files = [];
 const walk = (d) => {
   for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -27,7 +36,7 @@ const pass = (engine) => {
   const work = { candidates: 0, crcs: 0, crcBytes: 0, detections: [] };
   const t0 = performance.now();
   for (const f of files) {
-    const r = engine.scan(f.bytes, { name: f.rel });
+    const r = mode === "scan" ? engine.scan(f.bytes, { name: f.rel }) : streamed(engine, f);
     work.candidates += r.stats.candidates;
     work.crcs += r.stats.crcs;
     work.crcBytes += r.stats.crcBytes;
