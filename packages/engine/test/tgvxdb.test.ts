@@ -162,6 +162,11 @@ describe("tgvxdb write + read", () => {
       expect(db.recordId(row), r.name).toBe(lowest);
     }
     for (const absent of ["", "A", "Test.Repeated", "Test.Repeated.A0", "Win32.Family000", "Win32.Family039.ZZZZZZ", "zzz"]) expect(db.rowOfName(absent), absent).toBe(-1);
+    // nameAtLeast: a name's own number; for a string between two names, the later one's.
+    const names = db.names();
+    expect(names.map((n) => db.nameAtLeast(n))).toEqual(names.map((_, i) => i));
+    expect(names.map((n) => db.nameAtLeast(`${n}\0`))).toEqual(names.map((_, i) => i + 1));
+    expect([db.nameAtLeast(""), db.nameAtLeast("zzz")]).toEqual([0, names.length]);
     // Decoded back to an image and encoded again: the same bytes.
     expect(Buffer.from(await encodeDatabase(databaseImage(db))).equals(Buffer.from(bytes))).toBe(true);
     // Every live type 3 record is found by its index key: a run of rows, not a candidate list.
