@@ -149,7 +149,7 @@ export function filterKeyList(t: KeyTable, keys: Uint32Array, at: Int32Array, n:
 }
 
 /** Whether index key `key` may be in the table: false when no record has it; true also for ~2% of those no record has. */
-export function keyMayExist(t: KeyTable, key: number): boolean {
+function keyMayExist(t: KeyTable, key: number): boolean {
   const h = keyHash(key);
   const mask = keyBitsOf(h);
   return (t.filter[h >>> t.filterShift] & mask) === mask;
@@ -185,7 +185,7 @@ export function checkWindowOf(rowW: Uint32Array, row: number): number {
 }
 
 /** The CRC a row expects of its check window. */
-export function checkCrcOf(rowW: Uint32Array, row: number): number {
+function checkCrcOf(rowW: Uint32Array, row: number): number {
   const o = rowWord(row);
   return rowW[o + (L.checkIsWindow2(rowW[o + L.W_WIN1], rowW[o + L.W_WIN2]) ? L.W_CRC2 : L.W_CRC1)];
 }

@@ -202,8 +202,9 @@ export class Policy {
     const overrides = [...(this.user.overrides ?? []).map((o) => ({ pattern: o.pattern, warn: `[Override] ${o.pattern} names no record in this database`, source: o.source })), ...(this.debug.overrides ?? []).map((o) => ({ pattern: o.pattern, warn: `${o.pattern} names no record in this database`, source: this.debug.source ?? "debug" }))];
     const ignore = this.user.ignore ?? [];
     if (!overrides.length && !ignore.length) return;
-    // A name or family written as the database spells it is found by a search; only the others
-    // (globs, another case, none at all) need every name decoded (a million names: ~0.2 s).
+    // A name or family (matchName's rule for a pattern without wildcards) written as the database
+    // spells it is found by a search; only the others (globs, another case, none at all) need
+    // every name decoded (a million names: ~0.2 s).
     const db = this.db;
     const spelled = (pattern: string) => {
       if (/[*?]/.test(pattern)) return false;
