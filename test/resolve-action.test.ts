@@ -196,9 +196,13 @@ describe("the user (INI) has the last word", () => {
       "t.ini:2: [Ignore] Win32.Noscript.A is pinned to rev 2 but the database has rev 3: the ignore has lapsed; check the new record and pin rev 3 if it still applies",
       "t.ini:3: [Ignore] No.Such.Record names no record in this database",
     ]);
-    // A name, a family, a glob or another case all name records; a prefix that is not a family does not.
-    const names = engine.policy({ user: ini("[Ignore]\nwin32.noscript.a=3\n[Override]\nWin95.Cinder.A=clean\nWin95.Cinder=clean\nwin95=clean\nWin95.*=clean\nWin95.Cind=clean") });
-    expect(names.warnings.map((w) => `${w.source}: ${w.message}`)).toEqual(["t.ini:8: [Override] Win95.Cind names no record in this database"]);
+    // A name, a family, a glob or another case all name records; a prefix that is not a family
+    // does not, nor does a glob that only starts as names do.
+    const names = engine.policy({ user: ini("[Ignore]\nwin32.noscript.a=3\n[Override]\nWin95.Cinder.A=clean\nWin95.Cinder=clean\nwin95=clean\nWin95.*=clean\nWin95.Cind=clean\nWin95.Cind?r.Q=clean\n*.cinder.?=clean") });
+    expect(names.warnings.map((w) => `${w.source}: ${w.message}`)).toEqual([
+      "t.ini:8: [Override] Win95.Cind names no record in this database",
+      "t.ini:9: [Override] Win95.Cind?r.Q names no record in this database",
+    ]);
   });
 });
 

@@ -202,15 +202,25 @@ export class Policy {
     const overrides = [...(this.user.overrides ?? []).map((o) => ({ pattern: o.pattern, warn: `[Override] ${o.pattern} names no record in this database`, source: o.source })), ...(this.debug.overrides ?? []).map((o) => ({ pattern: o.pattern, warn: `${o.pattern} names no record in this database`, source: this.debug.source ?? "debug" }))];
     const ignore = this.user.ignore ?? [];
     if (!overrides.length && !ignore.length) return;
-    // A name or family (matchName's rule for a pattern without wildcards) written as the database
-    // spells it is found by a search; only the others (globs, another case, none at all) need
-    // every name decoded (a million names: ~0.2 s).
+    // A pattern written as the database spells its names is settled by a search: a name, a family
+    // (matchName's rule without wildcards), or a glob matched by one of the first names after its
+    // literal start. Only the others (a glob starting with a wildcard, another case, no record at
+    // all) need every name decoded (a million names: ~0.2 s).
     const db = this.db;
     const spelled = (pattern: string) => {
-      if (/[*?]/.test(pattern)) return false;
-      if (db.nameNumber(pattern) >= 0) return true;
-      const i = db.nameAtLeast(`${pattern}.`);
-      return i < db.nameCount && db.name(i).startsWith(`${pattern}.`);
+      const wild = pattern.search(/[*?]/);
+      if (wild < 0) {
+        if (db.nameNumber(pattern) >= 0) return true;
+        const i = db.nameAtLeast(`${pattern}.`);
+        return i < db.nameCount && db.name(i).startsWith(`${pattern}.`);
+      }
+      const literal = pattern.slice(0, wild);
+      for (let i = literal ? db.nameAtLeast(literal) : db.nameCount, end = Math.min(db.nameCount, i + 64); i < end; i++) {
+        const name = db.name(i);
+        if (!name.startsWith(literal)) break;
+        if (matchName(pattern, name) > 0) return true;
+      }
+      return false;
     };
     let all: string[] | undefined;
     const names = () => (all ??= db.names());
