@@ -167,6 +167,12 @@ describe("tgvxdb write + read", () => {
     expect(names.map((n) => db.nameAtLeast(n))).toEqual(names.map((_, i) => i));
     expect(names.map((n) => db.nameAtLeast(`${n}\0`))).toEqual(names.map((_, i) => i + 1));
     expect([db.nameAtLeast(""), db.nameAtLeast("zzz")]).toEqual([0, names.length]);
+    // findName: the first name containing the part (either case) that passes the test.
+    for (const part of ["", "repeated", "REPEATED.a", "Family039", ".a", "zzz", "Test.Repeated.A0"])
+      for (const test of [() => true, (n: string) => n.endsWith("1"), (n: string) => db.name(0) !== n && n === names[names.length >> 1]]) {
+        const want = names.findIndex((n) => n.toLowerCase().includes(part.toLowerCase()) && test(n));
+        expect(db.findName(part, test), `${part} ${test}`).toBe(want);
+      }
     // Decoded back to an image and encoded again: the same bytes.
     expect(Buffer.from(await encodeDatabase(databaseImage(db))).equals(Buffer.from(bytes))).toBe(true);
     // Every live type 3 record is found by its index key: a run of rows, not a candidate list.
