@@ -20,13 +20,14 @@
  * Plain Node 20 ESM; run `npm run build` first. Deterministic for a seed; nothing here is malware.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import * as zlib from "node:zlib";
 import { benchCli } from "./lib/cli.mjs";
+import { corpusFiles } from "./lib/corpus.mjs";
 import { hex, hexByte, keystream, median, Rng, round, toText } from "./lib/synthetic.mjs";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -260,16 +261,12 @@ for (const w of workerCounts) {
 
 // The I/O floor: only reading every corpus file once, with 1 and 2 threads. Where two threads read
 // no faster than one (a VM whose file system serialises), workers cannot win back the reads.
-const corpusFiles = [];
-const walk = (d) => {
-  for (const e of readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (p) => corpusFiles.push(p))(join(d, e.name));
-};
-walk(CORPUS);
+const files = corpusFiles(CORPUS);
 async function readAll(threads) {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: threads }, (_, i) => {
-      const w = new Worker(fileURLToPath(import.meta.url), { workerData: { files: corpusFiles.filter((_, j) => j % threads === i) } });
+      const w = new Worker(fileURLToPath(import.meta.url), { workerData: { files: files.filter((_, j) => j % threads === i) } });
       return new Promise((res, rej) => w.once("message", () => w.terminate().then(res, rej)).once("error", rej));
     }),
   );

@@ -6,7 +6,7 @@
  * detected). Also the "code packs" of versus.mjs: files that carry every plantable record's code,
  * for `tgvx export --format clamav --samples`. Deterministic for a seed; nothing here is real malware.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { featureCode } from "./bench-records.mjs";
 import { keystream, Rng, toText } from "./synthetic.mjs";
@@ -146,4 +146,18 @@ export function writeCodePacks({ records, seed, dir }) {
     }
   }
   return { files, bytes, codes };
+}
+
+/** Every file under `dir`, recursively, by path in byte order: the corpus as the benches read it. */
+export function corpusFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
 }

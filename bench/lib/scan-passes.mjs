@@ -9,9 +9,10 @@
  *
  *   node bench/lib/scan-passes.mjs scan|stream PASSES CORPUS_DIR DB...
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import { Engine } from "@tgvx/engine";
+import { corpusFiles } from "./corpus.mjs";
 
 const [mode, passes, corpusDir, ...dbs] = process.argv.slice(2);
 if (mode !== "scan" && mode !== "stream") throw new Error(`scan-passes: MODE is scan or stream, not ${mode}`);
@@ -21,15 +22,7 @@ const streamed = (engine, f) => {
   for (let at = 0; at < f.bytes.length; at += CHUNK) s.write(f.bytes.subarray(at, at + CHUNK));
   return s.end();
 };
-const files = [];
-const walk = (d) => {
-  for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) walk(p);
-    else files.push({ rel: relative(corpusDir, p), bytes: readFileSync(p) });
-  }
-};
-walk(corpusDir);
+const files = corpusFiles(corpusDir).map((p) => ({ rel: relative(corpusDir, p), bytes: readFileSync(p) }));
 const engines = [];
 for (const db of dbs) engines.push(await Engine.load(readFileSync(db), { allowUnsigned: true }));
 const pass = (engine) => {

@@ -300,17 +300,25 @@ export class Database {
     this.stnc = info.sections.find((x) => x.name === "STNC");
   }
 
+  private readonly wordViews = new Map<number, Uint32Array>();
+
   /**
    * @internal 32-bit words from `offset`, for passes over every row or key: typed-array reads
    * stay cheap in the interpreter, where a one-off pass on load runs (DataView calls do not). A
    * view when the bytes are aligned and the platform little-endian (the format's order), else a
-   * decoded copy.
+   * decoded copy; made once per section, for the load checks and the scans alike.
    */
   words(offset: number, byteLength: number): Uint32Array {
+    const kept = this.wordViews.get(offset);
+    if (kept?.length === byteLength >>> 2) return kept;
     const at = this.bytes.byteOffset + offset;
-    if (at % 4 === 0 && LITTLE_ENDIAN) return new Uint32Array(this.bytes.buffer, at, byteLength >>> 2);
-    const out = new Uint32Array(byteLength >>> 2);
-    for (let i = 0; i < out.length; i++) out[i] = this.view.getUint32(offset + i * 4, true);
+    let out: Uint32Array;
+    if (at % 4 === 0 && LITTLE_ENDIAN) out = new Uint32Array(this.bytes.buffer, at, byteLength >>> 2);
+    else {
+      out = new Uint32Array(byteLength >>> 2);
+      for (let i = 0; i < out.length; i++) out[i] = this.view.getUint32(offset + i * 4, true);
+    }
+    this.wordViews.set(offset, out);
     return out;
   }
 
@@ -418,28 +426,22 @@ export class Database {
   /** Every distinct record name, in byte order, decoded in one pass. */
   names(): string[] {
     // Every name written out whole into one buffer, decoded at once (names are ASCII, a byte a
-    // character), each then a substring of that: a million names in ~60 ms, where making each
-    // name from its bytes took ~500.
-    const b = this.bytes;
-    const blocks = Math.ceil(this.nameCount / L.NAME_BLOCK);
-    let total = 0;
-    for (let block = 0; block < blocks; block++)
-      for (let i = 0, p = this.blockStart(block); i < Math.min(L.NAME_BLOCK, this.nameCount - block * L.NAME_BLOCK); i++, p += 2 + b[p + 1]) total += b[p] + b[p + 1];
-    const whole = new Uint8Array(total);
+    // character), each then a substring of that: a million names in ~150 ms (most of it the
+    // collector's, for a million strings), where making each name from its bytes took ~500.
+    let whole = new Uint8Array(2 * this.nameLen + L.MAX_NAME_BYTES);
     const ends = new Uint32Array(this.nameCount);
     let at = 0;
-    let n = 0;
-    for (let block = 0; block < blocks; block++) {
-      let prev = at;
-      for (let i = 0, p = this.blockStart(block); i < Math.min(L.NAME_BLOCK, this.nameCount - block * L.NAME_BLOCK); i++, p += 2 + b[p + 1]) {
-        const start = at;
-        for (let j = 0; j < b[p]; j++) whole[at++] = whole[prev + j];
-        for (let q = p + 2; q < p + 2 + b[p + 1]; q++) whole[at++] = b[q];
-        ends[n++] = at;
-        prev = start;
+    const name = new Uint8Array(L.MAX_NAME_BYTES);
+    this.walkNames(name, (length, i) => {
+      if (at + length > whole.length) {
+        const grown = new Uint8Array(2 * whole.length);
+        grown.set(whole.subarray(0, at));
+        whole = grown;
       }
-    }
-    const text = latin1.decode(whole);
+      for (let j = 0; j < length; j++) whole[at++] = name[j];
+      ends[i] = at;
+    });
+    const text = latin1.decode(whole.subarray(0, at));
     const out: string[] = new Array(this.nameCount);
     for (let i = 0; i < this.nameCount; i++) out[i] = text.substring(i ? ends[i - 1] : 0, ends[i]);
     return out;
@@ -451,14 +453,22 @@ export class Database {
    * `part` are made strings (a million names: ~40 ms, where `names()` takes ~150).
    */
   findName(part: string, test: (name: string) => boolean): number {
-    const b = this.bytes;
     const want = Uint8Array.from(part, (c) => asciiLower(c.charCodeAt(0)));
     const name = new Uint8Array(L.MAX_NAME_BYTES); // not NAME_SCRATCH: `test` may look names up
-    for (let block = 0, i = 0; block * L.NAME_BLOCK < this.nameCount; block++)
+    return this.walkNames(name, (length) => containsAscii(name, length, want) && test(String.fromCharCode.apply(null, name.subarray(0, length) as unknown as number[])));
+  }
+
+  /**
+   * Each name in NAME order written out whole into `name` (bytes [0, length), from the one
+   * before: front coding) for `visit`, until it returns true; returns that name's number, or -1.
+   */
+  private walkNames(name: Uint8Array, visit: (length: number, index: number) => boolean | void): number {
+    const b = this.bytes;
+    for (let block = 0, i = 0; i < this.nameCount; block++)
       for (let e = 0, p = this.blockStart(block); e < L.NAME_BLOCK && i < this.nameCount; e++, i++, p += 2 + b[p + 1]) {
         const length = b[p] + b[p + 1];
         for (let j = b[p], q = p + 2; j < length; j++, q++) name[j] = b[q];
-        if (containsAscii(name, length, want) && test(String.fromCharCode.apply(null, name.subarray(0, length) as unknown as number[]))) return i;
+        if (visit(length, i)) return i;
       }
     return -1;
   }
@@ -517,7 +527,7 @@ export class Database {
   /** The first row (in id order) carrying name number `index` (its place in `names()`), or -1: one pass over the rows, in storage order. */
   rowWithName(index: number): number {
     if (index < 0) return -1;
-    const rows = this.words(this.recs, this.recordCount * L.ROW_SIZE);
+    const rows = this.rowWords();
     let found = -1;
     let foundId = Infinity;
     for (let o = 0; o < rows.length; o += L.ROW_WORDS)
@@ -562,7 +572,7 @@ export class Database {
   }
 
   private buildIdIndex(): Uint32Array {
-    return rowsSortedById(this.words(this.recs, this.recordCount * L.ROW_SIZE));
+    return rowsSortedById(this.rowWords());
   }
 
   record(row: number): RecordView {
@@ -727,11 +737,9 @@ export class Database {
     out[1] = groupEnd(rowW, row, end);
   }
 
-  /** The first row of group [lo, hi) expecting check CRC `crc`, or `hi`: it and the rows after it with that CRC are the group's candidates. */
+  /** The first row of group [lo, hi) whose check CRC is at least `crc`: the group's rows expecting `crc` (`expectsCheckCrc`) start there. */
   firstWithCheckCrc(crc: number, lo: number, hi: number): number {
-    const rowW = this.rowWords();
-    const r = firstWithCheckCrc(rowW, crc, lo, hi);
-    return r < hi && checkCrcOf(rowW, r) === crc ? r : hi;
+    return firstWithCheckCrc(this.rowWords(), crc, lo, hi);
   }
 
   /** Whether row `row` (of a group) still expects check CRC `crc`. */
@@ -748,12 +756,9 @@ export class Database {
     out[1] = rowW[o + (second ? L.W_CRC1 : L.W_CRC2)];
   }
 
-  private rowWordsView: Uint32Array | undefined;
-
-  /** @internal The indexed rows as 32-bit words (see `words`), read once. */
+  /** @internal Every row as 32-bit words (see `words`), the indexed ones first. */
   rowWords(): Uint32Array {
-    this.rowWordsView ??= this.words(this.recs, this.indexedRows * L.ROW_SIZE);
-    return this.rowWordsView;
+    return this.words(this.recs, this.recordCount * L.ROW_SIZE);
   }
 
   private detectorCount: number | undefined;
@@ -1047,7 +1052,7 @@ function checkCrossReferences(db: Database): void {
   if (db.info.sections.find((s) => s.name === "KEYS")!.count < 1) fail("MALFORMED", "section KEYS lacks its end entry");
   if (db.nameCount > 0 && db.recordCount === 0) fail("MALFORMED", "names without records");
   if (db.indexedRows > db.recordCount) fail("MALFORMED", `index covers ${db.indexedRows} rows of ${db.recordCount}`);
-  const rows = db.words(db.recs, db.recordCount * L.ROW_SIZE);
+  const rows = db.rowWords();
   const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
   /** What is wrong with row r (key k, or -1 outside the index), for the message; the loops below only find it. */
   const explainRow = (r: number, k: number): never => {
