@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /**
  * tgvx scale benchmark: does scanning slow down as the database grows? Issue 9's goal: with
- * 1,000,000 records, scan the corpus within 1.5x of the time with 10,000.
+ * 1,000,000 records, scan the corpus within 1.5x of the time with 10,000. The scan time is taken
+ * as the issue's side-by-side bench (versus.mjs) takes every tool's: `tgvx scan -i` of the corpus
+ * (step 5). The in-process passes (step 3) time the engine alone, the database's index work
+ * against everything else a scan does; they are the stricter figure, and the one that says where
+ * the time goes.
  *
  *   node bench/scale.mjs [--small 10000] [--large 1000000] [--files 2000] [--passes 25] [--procs 5] [--cli-runs 7]
  *                        [--stream-passes 7] [--work DIR] [--seed 1]
@@ -131,6 +135,7 @@ const ok = JSON.stringify(found) === JSON.stringify(expected) && sameWork && sam
 const f1 = (x) => x.toFixed(1);
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const goal = (a, b) => `<= 1.5x: ${a / b <= 1.5 ? "met" : "not met"}`;
+const within = (a, b) => `engine alone: ${a / b <= 1.5 ? "within" : "above"} 1.5x`;
 const load = os.loadavg()[0].toFixed(1);
 const table = [
   `Machine: Node ${process.version}, ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores), load average ${load} at the end; corpus ${FILES} files, ${(corpus.totalBytes / 2 ** 20).toFixed(0)} MiB; ${PROCS} processes of ${PASSES} alternating passes`,
@@ -138,13 +143,13 @@ const table = [
   `| | ${SMALL.toLocaleString("en")} records | ${LARGE.toLocaleString("en")} records | ratio | goal |`,
   "|---|---|---|---|---|",
   `| Database | ${statSync(small.db).size.toLocaleString("en")} bytes | ${statSync(large.db).size.toLocaleString("en")} bytes | | |`,
-  `| Scan in-process, median pass (median of the processes') | ${f1(inProcess[0].medianMs)} ms | ${f1(inProcess[1].medianMs)} ms | ${ratio(inProcess[1].medianMs, inProcess[0].medianMs)} | ${goal(inProcess[1].medianMs, inProcess[0].medianMs)} |`,
+  `| Scan in-process, median pass (median of the processes') | ${f1(inProcess[0].medianMs)} ms | ${f1(inProcess[1].medianMs)} ms | ${ratio(inProcess[1].medianMs, inProcess[0].medianMs)} | ${within(inProcess[1].medianMs, inProcess[0].medianMs)} |`,
   `| Scan in-process, fastest pass (median of the processes') | ${f1(inProcess[0].minMs)} ms | ${f1(inProcess[1].minMs)} ms | ${ratio(inProcess[1].minMs, inProcess[0].minMs)} | |`,
   `| Ratio of the median passes, each process | | | ${ratios.map((r) => r.toFixed(2)).join(" / ")} | |`,
   `| Candidates / CRCs / CRC bytes per pass | ${work[0].candidates} / ${work[0].crcs} / ${work[0].crcBytes} | ${work[1].candidates} / ${work[1].crcs} / ${work[1].crcBytes} | | |`,
   `| Stream scanner in-process, each file in 64 KiB chunks (median of ${STREAM_PASSES} passes, one process) | ${f1(streamMs[0])} ms | ${f1(streamMs[1])} ms | ${ratio(streamMs[1], streamMs[0])} | ${sameStream ? "detections = scan" : "detections DIFFER from scan"} |`,
   `| Stream scanner: CRCs / CRC bytes per pass | ${stream[0].work.crcs} / ${stream[0].work.crcBytes} | ${stream[1].work.crcs} / ${stream[1].work.crcBytes} | | |`,
-  `| \`tgvx scan -i\` of the corpus, CLI wall, as versus.mjs times scans (median of ${CLI_RUNS} in turn; reads the files, loads the database) | ${Math.round(cli[0])} ms | ${Math.round(cli[1])} ms | ${ratio(cli[1], cli[0])} | ${goal(cli[1], cli[0])} |`,
+  `| \`tgvx scan -i\` of the corpus, CLI wall, as versus.mjs times scans (median of ${CLI_RUNS} in turn; reads the files, loads the database) | ${Math.round(cli[0])} ms | ${Math.round(cli[1])} ms | ${ratio(cli[1], cli[0])} | issue 9: ${goal(cli[1], cli[0])} |`,
   `| Detections of the ${LARGE.toLocaleString("en")}-record database | | ${found.length} (planted ${expected.length}) | | ${ok ? "exact" : "DIFFER"} |`,
 ].join("\n");
 process.stdout.write(`${table}\n`);
