@@ -12,7 +12,7 @@
  *    YARA rules with `yarac` (ClamAV has no compile step: it parses the .ndb at every start);
  * 4. times, as median of --runs: compile, load (tgvx in-process, and each tool's CLI on one tiny
  *    file; tgvx and `yara -C` --load-runs times, in turn), the corpus scan (tgvx one thread and -j N, clamscan, yara -p 1 and yara's default
- *    threads), one large file (--large-mb MiB, sparse on disk, a start- and an end-anchored code
+ *    threads; tgvx's scans after a warm-up run, at least 3 times), one large file (--large-mb MiB, sparse on disk, a start- and an end-anchored code
  *    planted; clamscan with its size limits raised to take it); peak RSS of every run
  *    (/usr/bin/time -f %M); database bytes per record;
  * 5. checks that all three report the same (file, record) pairs, and tgvx exactly the planted ones;
