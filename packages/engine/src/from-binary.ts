@@ -155,6 +155,20 @@ function keyMayExist(t: KeyTable, key: number): boolean {
   return (t.filter[h >>> t.filterShift] & mask) === mask;
 }
 
+/** The number of index key `key` found by a binary search of the sorted keys (`Database.keyWords`), or -1 when no record has it. */
+export function searchKey(keys: Uint32Array, count: number, key: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = keys[2 * mid];
+    if (k === key) return mid;
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** The number of index key `key`, or -1 when no record has it. */
 export function keyNumber(t: KeyTable, key: number): number {
   const slots = t.slots;
@@ -673,10 +687,15 @@ export class Database {
   private probeColumns: { anchor: Uint8Array; at: Int32Array } | undefined;
   private keyIndex: KeyTable | undefined;
 
-  /** @internal The index keys' hash table, built on first use (Engine.load, `candidateRun`). */
+  /** @internal The KEYS section as words (see `words`): [key, first row] per key, sorted by key, and the end entry. */
+  keyWords(): Uint32Array {
+    return this.words(this.keys, (this.keyCount + 1) * L.KEY_SIZE);
+  }
+
+  /** @internal The index keys' filter and hash table, built on first use (the engine's second object scanned, `candidateRun`). */
   keyTable(): KeyTable {
     if (!this.keyIndex) {
-      const keys = this.words(this.keys, (this.keyCount + 1) * L.KEY_SIZE);
+      const keys = this.keyWords();
       const bits = Math.max(1, Math.ceil(Math.log2(this.keyCount * 1.4 + 1)));
       const filterBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(this.keyCount * 8 + 1))));
       const t = {
@@ -1053,7 +1072,7 @@ function checkCrossReferences(db: Database): void {
   if (db.nameCount > 0 && db.recordCount === 0) fail("MALFORMED", "names without records");
   if (db.indexedRows > db.recordCount) fail("MALFORMED", `index covers ${db.indexedRows} rows of ${db.recordCount}`);
   const rows = db.rowWords();
-  const keys = db.words(db.keys, (db.keyCount + 1) * L.KEY_SIZE);
+  const keys = db.keyWords();
   /** What is wrong with row r (key k, or -1 outside the index), for the message; the loops below only find it. */
   const explainRow = (r: number, k: number): never => {
     const o = r * ROW_WORDS;

@@ -321,6 +321,37 @@ describe("detection", () => {
     expect(engine.scan(hostWithBodyAtStart(10), { firstOnly: true }).detections).toHaveLength(1);
   });
 
+  it("finds the same keys in an engine's first object, by searching the sorted keys, as later through its hash table", async () => {
+    // An engine builds the keys' filter and hash table for its second object: a one-file scan
+    // never pays for them. Six objects, 40 records each read at an offset of their own; every
+    // record's code is in its object (a third with a spoiled CRC), so the keys at either end of the
+    // sorted keys are met too. Each object is scanned as an engine's first, then after another.
+    const r = prng(7);
+    const objects = Array.from({ length: 6 }, () => Uint8Array.from({ length: 3000 }, () => Math.floor(r() * 256)));
+    const recs: RecordImage[] = [];
+    const planted: string[][] = objects.map(() => []);
+    objects.forEach((o, n) => {
+      for (let j = 0; j < 40; j++) {
+        const at = Math.floor(r() * 2000);
+        const name = `Test.Keys${n}.N${String(j).padStart(2, "0")}`;
+        const spoiled = j % 3 === 2;
+        if (!spoiled) planted[n].push(name);
+        const a = w(at + 2, 16 + (j % 7), o, 0);
+        recs.push({ ...startRecord, id: 0x6000 + 64 * n + j, name, detect: { anchor: Anchor.start, at, first: o[at] | (o[at + 1] << 8), filetypes: 0, windows: [spoiled ? { ...a, crc: (a.crc ^ 1) >>> 0 } : a, w(at + 40, 24, o, 0)] } });
+      }
+    });
+    const bytes = await encodeDatabase({ dbVersion: 1, records: recs });
+    const later = await Engine.load(bytes, { allowUnsigned: true });
+    later.scan(new Uint8Array(3000));
+    for (const [n, o] of objects.entries()) {
+      const first = (await Engine.load(bytes, { allowUnsigned: true })).scan(o);
+      const tabled = later.scan(o);
+      expect(first.detections.map((d) => d.name)).toEqual([...planted[n]].sort());
+      expect(tabled.detections).toEqual(first.detections);
+      expect(tabled.stats).toEqual(first.stats);
+    }
+  });
+
   it("refuses a key whose rows are out of order", async () => {
     const recs = [0, 1].map((j) => ({ ...startRecord, id: 0x50 + j, name: `Test.Order.N${j}`, detect: { ...startRecord.detect!, windows: [w(2, 16, body, 0), w(40 + j, 16, body, 0)] } }));
     const bytes = await encodeDatabase({ dbVersion: 1, records: recs });
