@@ -415,28 +415,21 @@ export class Engine {
     let warm = 0;
     let found = 0; // from here probeKey[i] holds the number of the key found, not the key
     const table = this.generation > 1 ? (this.keyTable ??= db.keyTable()) : undefined;
+    let passed = n;
     if (table) {
-      const passed = filterKeyList(table, probeKey, probePos, n);
+      passed = filterKeyList(table, probeKey, probePos, n);
       // The index in passes too: each probe's first slot in the key table, the lookups, then each
       // key's first row. With a million records the table and rows are far out of cache: reads
       // that do not wait on each other are in flight together, and the later passes find them cached.
       const { slots, seed, shift: slotShift } = table;
       for (let i = 0; i < passed; i++) warm += slots[2 * keySlot(probeKey[i], seed, slotShift)];
-      for (let i = 0; i < passed; i++) {
-        const k = keyNumber(table, probeKey[i]);
-        if (k < 0) continue;
-        probeProbe[found] = probeKey[i] >>> 16;
-        probeKey[found] = k;
-        probePos[found++] = probePos[i];
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const k = searchKey(keys, db.keyCount, probeKey[i]);
-        if (k < 0) continue;
-        probeProbe[found] = probeKey[i] >>> 16;
-        probeKey[found] = k;
-        probePos[found++] = probePos[i];
-      }
+    }
+    for (let i = 0; i < passed; i++) {
+      const k = table ? keyNumber(table, probeKey[i]) : searchKey(keys, db.keyCount, probeKey[i]);
+      if (k < 0) continue;
+      probeProbe[found] = probeKey[i] >>> 16;
+      probeKey[found] = k;
+      probePos[found++] = probePos[i];
     }
     for (let i = 0; i < found; i++) warm += rowW[rowWord(keys[2 * probeKey[i] + 1])];
     this.warm = warm;
